@@ -1,0 +1,731 @@
+//! The public face: [`Engine`] (compiled rules), [`Reply`] and what explains it.
+//!
+//! `reply` normalizes the message once, scans it once, scores only the nodes that
+//! were hit, and renders one reply. It never panics and never fails: any message,
+//! empty, huge or binary junk, gets a reply.
+
+use crate::compose::{self, ReplyKind};
+use crate::error::{Error, ErrorKind, Location, Problem};
+use crate::matcher::{Matcher, MatcherKind, RawHit, Scan, Via};
+use crate::normalize::Normalized;
+use crate::rules::{self, Limits, RuleSet, Section, TermKind};
+use crate::select::{self, Candidate, Score, Selection};
+use crate::session::Session;
+use jiff::Timestamp;
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// Compiled rules that answer buyer messages.
+///
+/// Immutable, `Send + Sync`, and cheap to clone (one `Arc` inside): build it once, share
+/// it between threads, and swap in a new one to reload rules.
+///
+/// ```
+/// let engine = kefu::Engine::from_yaml_str(r#"
+/// shop: { name: 衣见女装, agent: 小衣 }
+/// first_reply: { greeting: ["亲,欢迎光临{shop}~"] }
+/// presale:
+///   - topic: size
+///     keywords: [尺码]
+///     reply: ["亲,告诉我身高体重,{agent}帮您推荐尺码哦~"]
+/// fallback: { reply: ["亲,稍等哦~"], handoff_after: 0 }
+/// "#)?;
+/// let mut session = kefu::Session::new("buyer-1");
+/// let reply = engine.reply(&mut session, "尺 碼怎么选？");
+/// assert_eq!(reply.topic(), Some("size"));
+/// assert_eq!(reply.text, "亲,欢迎光临衣见女装~\n亲,告诉我身高体重,小衣帮您推荐尺码哦~");
+/// # Ok::<(), kefu::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Engine(Arc<Inner>);
+
+struct Inner {
+    rules: RuleSet,
+    matcher: Matcher,
+    topic_index: HashMap<String, usize>,
+    max_message_bytes: usize,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("shop", &self.0.rules.shop_name)
+            .field("nodes", &self.0.rules.nodes.len())
+            .field("matcher", &self.0.matcher)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Options for building an [`Engine`]; every limit has a documented default.
+///
+/// ```
+/// let engine = kefu::Engine::builder()
+///     .max_message_bytes(1024)
+///     .build_yaml_str("shop: {name: s}\nfirst_reply: {greeting: [hi]}\nfallback: {reply: [?], handoff_after: 0}\n")?;
+/// # Ok::<(), kefu::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct EngineBuilder {
+    limits: Limits,
+    max_message_bytes: usize,
+    matcher: MatcherKind,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder {
+            limits: Limits {
+                max_file_bytes: 8 << 20,
+                max_keywords: 200_000,
+                max_keyword_chars: 64,
+                max_patterns: 1_000,
+                max_template_chars: 2_000,
+                regex_size_limit: 1 << 20,
+            },
+            max_message_bytes: 4096,
+            matcher: MatcherKind::default(),
+        }
+    }
+}
+
+impl EngineBuilder {
+    /// Messages longer than this (default 4,096 bytes) are cut at a char boundary before
+    /// matching; the reply says so in [`Reply::truncated`].
+    pub fn max_message_bytes(mut self, n: usize) -> Self {
+        self.max_message_bytes = n;
+        self
+    }
+    /// Largest rule file accepted (default 8 MiB).
+    pub fn max_file_bytes(mut self, n: usize) -> Self {
+        self.limits.max_file_bytes = n;
+        self
+    }
+    /// Most keywords (keywords, whole and exclude words together) in a file
+    /// (default 200,000).
+    pub fn max_keywords(mut self, n: usize) -> Self {
+        self.limits.max_keywords = n;
+        self
+    }
+    /// Longest keyword in chars after normalization (default 64).
+    pub fn max_keyword_chars(mut self, n: usize) -> Self {
+        self.limits.max_keyword_chars = n;
+        self
+    }
+    /// Most regex patterns in a file (default 1,000).
+    pub fn max_patterns(mut self, n: usize) -> Self {
+        self.limits.max_patterns = n;
+        self
+    }
+    /// Longest template in chars (default 2,000).
+    pub fn max_template_chars(mut self, n: usize) -> Self {
+        self.limits.max_template_chars = n;
+        self
+    }
+    /// Compiled size limit of one regex pattern in bytes (default 1 MiB); see
+    /// `regex::RegexBuilder::size_limit`.
+    pub fn regex_size_limit(mut self, n: usize) -> Self {
+        self.limits.regex_size_limit = n;
+        self
+    }
+    /// Which automaton scans messages (default [`MatcherKind::Daachorse`]).
+    pub fn matcher(mut self, kind: MatcherKind) -> Self {
+        self.matcher = kind;
+        self
+    }
+
+    /// Builds an engine from rule text. Errors name `<rules>` as the file.
+    ///
+    /// # Errors
+    /// Every problem of the rules, located; see [`Error`].
+    pub fn build_yaml_str(&self, yaml: &str) -> Result<Engine, Error> {
+        self.build_named(yaml, None)
+    }
+
+    /// Builds an engine from a rule file.
+    ///
+    /// # Errors
+    /// An [`ErrorKind::Io`] error when the file cannot be read, else every problem of
+    /// the rules, located in that file.
+    pub fn build_path(&self, path: impl AsRef<Path>) -> Result<Engine, Error> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(&name, e))?;
+        self.build_named(&text, Some(&name))
+    }
+
+    /// Builds an engine from rule text, naming it `file` in errors.
+    ///
+    /// # Errors
+    /// Every problem of the rules, located in `file`.
+    pub fn build_named(&self, yaml: &str, file: Option<&str>) -> Result<Engine, Error> {
+        let rules = rules::load(yaml, file, &self.limits)?;
+        let matcher = Matcher::new(&rules.nodes, self.matcher)
+            .map_err(|m| Error::rules(vec![Problem::new(ErrorKind::LimitExceeded, m)], file))?;
+        let topic_index = rules
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.topic.clone(), i))
+            .collect();
+        Ok(Engine(Arc::new(Inner {
+            rules,
+            matcher,
+            topic_index,
+            max_message_bytes: self.max_message_bytes,
+        })))
+    }
+}
+
+impl Engine {
+    /// Options: limits and the automaton kind.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// Loads a rule file with default options.
+    ///
+    /// # Errors
+    /// See [`EngineBuilder::build_path`].
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Engine, Error> {
+        EngineBuilder::default().build_path(path)
+    }
+
+    /// Loads rule text with default options.
+    ///
+    /// # Errors
+    /// See [`EngineBuilder::build_yaml_str`].
+    pub fn from_yaml_str(yaml: &str) -> Result<Engine, Error> {
+        EngineBuilder::default().build_yaml_str(yaml)
+    }
+
+    /// Answers one buyer message at the current time, updating `session`.
+    ///
+    /// Never panics and never fails; see [`Engine::reply_at`].
+    pub fn reply<'e>(&'e self, session: &mut Session, message: &str) -> Reply<'e> {
+        self.reply_at(session, message, SystemTime::now())
+    }
+
+    /// Answers one buyer message as if at `now` (which decides greetings, promotions
+    /// and reminders), updating `session`.
+    ///
+    /// ```
+    /// # let engine = kefu::Engine::from_path("rules/apparel.yaml")?;
+    /// let now: std::time::SystemTime = "2026-11-25T10:00:00+08:00".parse::<jiff::Timestamp>().unwrap().into();
+    /// let mut s = kefu::Session::new("b1");
+    /// let first = engine.reply_at(&mut s, "有货吗", now);
+    /// assert_eq!(first.kind, kefu::ReplyKind::GreetingReminder);
+    /// let second = engine.reply_at(&mut s, "什么时候发货", now);
+    /// assert_eq!(second.kind, kefu::ReplyKind::Answer);
+    /// # Ok::<(), kefu::Error>(())
+    /// ```
+    pub fn reply_at<'e>(
+        &'e self,
+        session: &mut Session,
+        message: &str,
+        now: SystemTime,
+    ) -> Reply<'e> {
+        let inner = &*self.0;
+        let rules = &inner.rules;
+        let now = Timestamp::try_from(now).unwrap_or(Timestamp::UNIX_EPOCH);
+        let (text, truncated) = truncate(message, inner.max_message_bytes);
+        let norm = Normalized::new(text);
+        let mut scan = Scan::default();
+        inner.matcher.scan(&rules.nodes, &norm, text, &mut scan);
+        let last = session
+            .last_topic()
+            .and_then(|t| inner.topic_index.get(t))
+            .copied();
+        let selection = select::select(
+            &rules.nodes,
+            &norm,
+            &mut scan.hits,
+            &mut scan.vetoed,
+            session,
+            last,
+        );
+        for c in &scan.captures {
+            session.store_capture(&c.name, &c.value);
+        }
+
+        let mut out = String::new();
+        let opens = compose::opening_needed(rules, session, now);
+        let mut kind = None;
+        let mut notice = None;
+        if opens {
+            let (k, window) = compose::opening(rules, now);
+            compose::render_variant(&rules.greeting, "#greeting", session, &mut out);
+            if let Some(w) = window {
+                out.push_str(if out.is_empty() { "" } else { " " });
+                w.text.render_into(&session.captures, &mut out);
+                notice = Some(w.id.as_str());
+            }
+            out.push('\n');
+            kind = Some(k);
+        }
+        let winner = selection.winner().map(|c| c.node as usize);
+        let mut handoff = selection
+            .candidates
+            .iter()
+            .any(|c| rules.nodes.get(c.node as usize).is_some_and(|n| n.handoff));
+        let body_kind = match winner.and_then(|w| rules.nodes.get(w).map(|n| (w, n))) {
+            Some((_, node)) => {
+                compose::render_variant(&node.reply, &node.topic, session, &mut out);
+                session.fallbacks_in_row = 0;
+                session.remember_topic(&node.topic, node.section);
+                if node.handoff {
+                    ReplyKind::Handoff
+                } else {
+                    ReplyKind::Answer
+                }
+            }
+            None => {
+                let fb = &rules.fallback;
+                session.fallbacks_in_row = session.fallbacks_in_row.saturating_add(1);
+                if fb.handoff_after > 0 && session.fallbacks_in_row >= fb.handoff_after {
+                    session.fallbacks_in_row = 0;
+                    handoff = true;
+                    compose::render_variant(&fb.handoff_reply, "#handoff", session, &mut out);
+                    ReplyKind::Handoff
+                } else {
+                    compose::render_variant(&fb.reply, "#fallback", session, &mut out);
+                    ReplyKind::Fallback
+                }
+            }
+        };
+        session.turns = session.turns.saturating_add(1);
+        session.last_at = Some(now.as_second());
+
+        let mut hits: Vec<Hit<'e>> = scan
+            .hits
+            .iter()
+            .filter_map(|h| Hit::from_raw(rules, h))
+            .collect();
+        hits.sort_by_key(|h| (h.span.start, h.span.end));
+        Reply {
+            text: out,
+            kind: kind.unwrap_or(body_kind),
+            handoff: handoff || body_kind == ReplyKind::Handoff,
+            hits,
+            truncated,
+            notice,
+            node: winner.map(|i| NodeRef { rules, index: i }),
+            rules,
+            selection,
+        }
+    }
+
+    /// Runs the rule file's `tests:` cases, each in a fresh session.
+    pub fn run_tests(&self) -> TestReport {
+        let rules = &self.0.rules;
+        let outcomes = rules
+            .tests
+            .iter()
+            .enumerate()
+            .map(|(i, case)| {
+                let mut session = Session::new(format!("test-{i}"));
+                for m in &case.after {
+                    self.reply(&mut session, m);
+                }
+                let r = self.reply(&mut session, &case.says);
+                let got = r.topic().map(str::to_owned);
+                let topic_ok = got == case.expect;
+                let handoff_ok = case.handoff.is_none_or(|h| h == r.handoff);
+                TestOutcome {
+                    says: case.says.clone(),
+                    after: case.after.clone(),
+                    expect: case.expect.clone(),
+                    got,
+                    handoff: r.handoff,
+                    expect_handoff: case.handoff,
+                    passed: topic_ok && handoff_ok,
+                    location: case.location,
+                    hits: r
+                        .hits
+                        .iter()
+                        .map(|h| {
+                            format!("{}@{}..{}→{}", h.keyword, h.span.start, h.span.end, h.topic)
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        TestReport {
+            file: rules.file.clone(),
+            outcomes,
+        }
+    }
+
+    /// The shop's name (`shop.name`).
+    pub fn shop_name(&self) -> &str {
+        &self.0.rules.shop_name
+    }
+
+    /// Every node, in file order.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = NodeRef<'_>> + '_ {
+        let rules = &self.0.rules;
+        (0..rules.nodes.len()).map(move |index| NodeRef { rules, index })
+    }
+
+    /// The node with this topic id.
+    pub fn node(&self, topic: &str) -> Option<NodeRef<'_>> {
+        let rules = &self.0.rules;
+        self.0
+            .topic_index
+            .get(topic)
+            .map(|&index| NodeRef { rules, index })
+    }
+
+    /// Keywords compiled into the automaton (counting a keyword once per node).
+    pub fn keyword_count(&self) -> usize {
+        self.0.matcher.keyword_count()
+    }
+
+    /// An estimate of the heap bytes the engine holds: automaton, tables, rules.
+    pub fn heap_bytes(&self) -> usize {
+        let rules: usize = self
+            .0
+            .rules
+            .nodes
+            .iter()
+            .map(|n| {
+                std::mem::size_of_val(n)
+                    + n.terms
+                        .iter()
+                        .map(|t| t.text.len() + t.source.len() + 64)
+                        .sum::<usize>()
+                    + n.reply.len() * 64
+                    + n.topic.len()
+                    + n.name.len()
+                    + n.path.len()
+            })
+            .sum();
+        self.0.matcher.heap_bytes() + rules + self.0.topic_index.len() * 48
+    }
+}
+
+fn truncate(message: &str, max: usize) -> (&str, bool) {
+    if message.len() <= max {
+        return (message, false);
+    }
+    let mut end = max;
+    while end > 0 && !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&message[..end], true)
+}
+
+/// A node of the rule file, as seen from outside.
+#[derive(Clone, Copy)]
+pub struct NodeRef<'e> {
+    rules: &'e RuleSet,
+    index: usize,
+}
+
+impl<'e> NodeRef<'e> {
+    fn node(&self) -> &'e rules::Node {
+        &self.rules.nodes[self.index]
+    }
+    /// The topic id (`size_fit`).
+    pub fn topic(&self) -> &'e str {
+        &self.node().topic
+    }
+    /// The display name (`偏大偏小`), or the topic id when the file gives none.
+    pub fn name(&self) -> &'e str {
+        &self.node().name
+    }
+    /// Pre-sale, in-sale or after-sale.
+    pub fn section(&self) -> Section {
+        self.node().section
+    }
+    /// The parent node, for a second-level (or deeper) node.
+    pub fn parent(&self) -> Option<NodeRef<'e>> {
+        self.node().parent.map(|index| NodeRef {
+            rules: self.rules,
+            index,
+        })
+    }
+    /// Whether this node hands the conversation to a human.
+    pub fn is_handoff(&self) -> bool {
+        self.node().handoff
+    }
+    /// Where the node starts in the rule file.
+    pub fn location(&self) -> Option<Location> {
+        self.node().location
+    }
+    /// The rule path, such as `presale[0].children[1]`.
+    pub fn rule_path(&self) -> &'e str {
+        &self.node().path
+    }
+    /// Names from the section down to this node: `售前 › 尺码 › 偏大偏小`.
+    pub fn display_path(&self) -> String {
+        let mut names = vec![self.name()];
+        let mut p = self.parent();
+        while let Some(n) = p {
+            names.push(n.name());
+            p = n.parent();
+        }
+        names.push(self.section().label());
+        names.reverse();
+        names.join(" › ")
+    }
+    fn file_line(&self) -> String {
+        let file = self.rules.file.as_deref().unwrap_or("<rules>");
+        match self.location() {
+            Some(l) => format!("{file}:{}", l.line),
+            None => file.to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for NodeRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NodeRef")
+            .field("topic", &self.topic())
+            .field("path", &self.rule_path())
+            .finish()
+    }
+}
+
+/// How a hit matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum HitKind {
+    /// A `keywords:` entry contained in the message.
+    Keyword,
+    /// A `whole:` keyword that was the whole message.
+    Whole,
+    /// A regex `patterns:` entry.
+    Pattern,
+}
+
+/// Something in the message that matched a node.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Hit<'e> {
+    /// Byte span in the original message (on char boundaries): `&message[span]` is what
+    /// the buyer wrote, noise and Traditional characters included.
+    pub span: Range<usize>,
+    /// The keyword as written in the rule file, or the pattern's regex.
+    pub keyword: &'e str,
+    /// The topic id of the node it belongs to.
+    pub topic: &'e str,
+    /// How it matched.
+    pub kind: HitKind,
+}
+
+impl<'e> Hit<'e> {
+    fn from_raw(rules: &'e RuleSet, h: &RawHit) -> Option<Hit<'e>> {
+        let node = rules.nodes.get(h.node as usize)?;
+        let (keyword, kind) = match h.via {
+            Via::Term(t) => {
+                let term = node.terms.get(t as usize)?;
+                let kind = if term.kind == TermKind::Whole {
+                    HitKind::Whole
+                } else {
+                    HitKind::Keyword
+                };
+                (term.source.as_str(), kind)
+            }
+            Via::Pattern(p) => (
+                node.patterns.get(p as usize)?.regex.as_str(),
+                HitKind::Pattern,
+            ),
+        };
+        Some(Hit {
+            span: h.orig.clone(),
+            keyword,
+            topic: &node.topic,
+            kind,
+        })
+    }
+}
+
+/// The answer to one message.
+///
+/// `text` is what to send. A reply that opens a conversation is the greeting (with a
+/// reminder or promotion) on the first line and the answer on the next.
+#[non_exhaustive]
+pub struct Reply<'e> {
+    /// What to send to the buyer.
+    pub text: String,
+    /// How the reply opens, or what its body is; see [`ReplyKind`].
+    pub kind: ReplyKind,
+    /// A human should take over: the chosen node is a handoff node, a handoff node was
+    /// hit (and not vetoed) even if another won, or fallbacks reached `handoff_after`.
+    pub handoff: bool,
+    /// What matched, ordered by position in the message (one per distinct keyword or
+    /// pattern and node, at its first occurrence).
+    pub hits: Vec<Hit<'e>>,
+    /// The message was longer than the engine's `max_message_bytes` and only its start
+    /// was matched.
+    pub truncated: bool,
+    /// Id of the reminder or promotion added to the greeting, if any.
+    pub notice: Option<&'e str>,
+    node: Option<NodeRef<'e>>,
+    rules: &'e RuleSet,
+    selection: Selection,
+}
+
+impl<'e> Reply<'e> {
+    /// The topic id of the chosen node; `None` on fallback.
+    pub fn topic(&self) -> Option<&'e str> {
+        self.node.map(|n| n.topic())
+    }
+    /// The chosen node; `None` on fallback.
+    pub fn node(&self) -> Option<NodeRef<'e>> {
+        self.node
+    }
+    /// Why this node won: every candidate with its score parts.
+    pub fn explain(&self) -> Explanation<'e> {
+        let rules = self.rules;
+        let node = |i: u32| NodeRef {
+            rules,
+            index: i as usize,
+        };
+        let candidates = self
+            .selection
+            .candidates
+            .iter()
+            .map(|c: &Candidate| (node(c.node), c.score))
+            .collect();
+        let vetoed = self.selection.vetoed.iter().map(|&i| node(i)).collect();
+        Explanation { candidates, vetoed }
+    }
+}
+
+impl fmt::Debug for Reply<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reply")
+            .field("text", &self.text)
+            .field("kind", &self.kind)
+            .field("topic", &self.topic())
+            .field("handoff", &self.handoff)
+            .field("hits", &self.hits)
+            .field("truncated", &self.truncated)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a reply chose its node: the candidates, best first, with their [`Score`]s, and
+/// the nodes an exclude word vetoed. Its `Display` is a readable report.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Explanation<'e> {
+    /// Nodes hit and not vetoed, best first.
+    pub candidates: Vec<(NodeRef<'e>, Score)>,
+    /// Nodes vetoed by an exclude word.
+    pub vetoed: Vec<NodeRef<'e>>,
+}
+
+impl Explanation<'_> {
+    /// The score part that put the winner ahead of the runner-up, if there was one.
+    pub fn deciding_part(&self) -> Option<&'static str> {
+        match self.candidates.as_slice() {
+            [(_, a), (_, b), ..] => Some(a.deciding_part(b)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Explanation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.candidates.is_empty() {
+            writeln!(f, "no node was hit: fallback")?;
+        }
+        for (i, (n, s)) in self.candidates.iter().enumerate() {
+            let mark = if i == 0 { "→" } else { " " };
+            writeln!(
+                f,
+                "{mark} {} [{}] {}  whole={} coverage={} distinct={} priority={} context={} stage={} order={}",
+                n.topic(),
+                n.display_path(),
+                n.file_line(),
+                s.whole,
+                s.coverage,
+                s.distinct,
+                s.priority,
+                s.context,
+                s.stage,
+                s.order
+            )?;
+        }
+        if let Some(part) = self.deciding_part() {
+            writeln!(f, "  decided by: {part}")?;
+        }
+        for n in &self.vetoed {
+            writeln!(f, "  vetoed by exclude: {} {}", n.topic(), n.file_line())?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of [`Engine::run_tests`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TestReport {
+    /// The rule file, if known.
+    pub file: Option<String>,
+    /// One outcome per case, in file order.
+    pub outcomes: Vec<TestOutcome>,
+}
+
+impl TestReport {
+    /// Cases that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &TestOutcome> {
+        self.outcomes.iter().filter(|o| !o.passed)
+    }
+    /// Whether every case passed.
+    pub fn all_passed(&self) -> bool {
+        self.outcomes.iter().all(|o| o.passed)
+    }
+}
+
+/// One `tests:` case and what the engine did with it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TestOutcome {
+    /// The message tested.
+    pub says: String,
+    /// Messages sent before it in the same session.
+    pub after: Vec<String>,
+    /// Expected topic; `None` expects the fallback.
+    pub expect: Option<String>,
+    /// Topic the engine chose.
+    pub got: Option<String>,
+    /// Whether the reply asked for a human.
+    pub handoff: bool,
+    /// Expected handoff, when the case states it.
+    pub expect_handoff: Option<bool>,
+    /// Topic (and handoff, when stated) as expected.
+    pub passed: bool,
+    /// Where the case is in the file.
+    pub location: Option<Location>,
+    /// The hits, as `keyword@start..end→topic`.
+    pub hits: Vec<String>,
+}
+
+impl fmt::Display for TestOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "fallback".into());
+        let line = self.location.map_or(0, |l| l.line);
+        write!(
+            f,
+            "line {line}: {:?}: expected {}, got {}",
+            self.says,
+            show(&self.expect),
+            show(&self.got)
+        )?;
+        if let Some(h) = self.expect_handoff {
+            write!(f, " (handoff expected {h}, got {})", self.handoff)?;
+        }
+        if !self.hits.is_empty() {
+            write!(f, "; hits: {}", self.hits.join(", "))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,171 @@
+//! Buyer text (and keywords) to matching form, with a map back to the original bytes.
+//!
+//! Every mapping is one char to one char: ASCII upper to lower case, full-width forms
+//! to half-width, Traditional to Simplified (OpenCC TSCharacters). Noise — spaces,
+//! punctuation, symbols, emoji, control and format characters — is skipped, never
+//! rewritten, so every normalized char knows the exact byte span of the original char
+//! it came from. No NFKC here: it changes lengths and would break that map.
+
+mod t2s;
+
+/// Normalizes one char: `None` for noise, else the char to match on.
+///
+/// The rules, in order: ASCII letters and digits (lower-cased) are kept, other ASCII is
+/// noise; full-width ASCII forms (U+FF01–U+FF5E) are folded to ASCII and then follow
+/// the ASCII rule; CJK ideographs are mapped Traditional → Simplified; any other
+/// alphabetic or numeric char is kept (mapped to Simplified where it is Traditional);
+/// everything else (punctuation, symbols, emoji, spaces, marks) is noise.
+#[inline]
+pub fn normalize_char(c: char) -> Option<char> {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric().then(|| c.to_ascii_lowercase());
+    }
+    let u = c as u32;
+    if (0xFF01..=0xFF5E).contains(&u) {
+        // Full-width ASCII: a fixed offset from its half-width form.
+        let half = char::from_u32(u - 0xFEE0)?;
+        return half
+            .is_ascii_alphanumeric()
+            .then(|| half.to_ascii_lowercase());
+    }
+    if (0x4E00..=0x9FFF).contains(&u) {
+        return Some(t2s::to_simplified(c));
+    }
+    c.is_alphanumeric().then(|| t2s::to_simplified(c))
+}
+
+/// Normalizes a whole string, dropping noise. This is what keywords go through.
+///
+/// ```
+/// assert_eq!(kefu::normalize::normalize("退 貨！！😭"), "退货");
+/// assert_eq!(kefu::normalize::normalize("ＸＬ碼"), "xl码");
+/// ```
+pub fn normalize(text: &str) -> String {
+    text.chars().filter_map(normalize_char).collect()
+}
+
+/// A normalized message with its map back to the original text.
+///
+/// Invariant: `text` holds the normalized chars in order; for every char of `text`
+/// starting at normalized byte `i` and ending at byte `j`, `orig_start[i]..orig_end[j]`
+/// is the byte range of the original char it came from (on char boundaries).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Normalized {
+    pub(crate) text: String,
+    orig_start: Vec<u32>,
+    orig_end: Vec<u32>,
+}
+
+impl Normalized {
+    /// Normalizes `original`, which must be shorter than 4 GiB (the engine truncates
+    /// long messages far below that).
+    pub(crate) fn new(original: &str) -> Self {
+        let mut n = Normalized {
+            text: String::with_capacity(original.len()),
+            orig_start: Vec::with_capacity(original.len() + 1),
+            orig_end: Vec::with_capacity(original.len() + 1),
+        };
+        n.orig_end.push(0);
+        for (pos, c) in original.char_indices() {
+            let Some(m) = normalize_char(c) else { continue };
+            let start = pos as u32;
+            let end = (pos + c.len_utf8()) as u32;
+            n.text.push(m);
+            // One entry per normalized byte keeps lookups O(1) by byte offset; only the
+            // entries at char boundaries are ever read.
+            for _ in 0..m.len_utf8() {
+                n.orig_start.push(start);
+                n.orig_end.push(end);
+            }
+        }
+        n.orig_start.push(original.len() as u32);
+        n
+    }
+
+    /// The original byte span of the normalized byte span `start..end` (char boundaries).
+    #[inline]
+    pub(crate) fn original_span(&self, start: usize, end: usize) -> std::ops::Range<usize> {
+        let s = self.orig_start.get(start).copied().unwrap_or(0) as usize;
+        let e = self.orig_end.get(end).copied().unwrap_or(0) as usize;
+        s..e.max(s)
+    }
+
+    /// The normalized byte span of the kept chars inside the original span `start..end`.
+    pub(crate) fn normalized_span(&self, start: usize, end: usize) -> std::ops::Range<usize> {
+        // `orig_start` is non-decreasing and ends with the original length, so both
+        // points fall on char boundaries of `text` and within it.
+        let s = self.orig_start.partition_point(|&o| (o as usize) < start);
+        let e = self.orig_start.partition_point(|&o| (o as usize) < end);
+        s.min(self.text.len())..e.min(self.text.len()).max(s.min(self.text.len()))
+    }
+
+    /// Number of chars of the normalized text in the byte span `start..end`.
+    #[inline]
+    pub(crate) fn char_len(&self, start: usize, end: usize) -> usize {
+        self.text.get(start..end).map_or(0, |s| s.chars().count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // (name, input, normalized)
+    const CASES: &[(&str, &str, &str)] = &[
+        ("ascii case", "XL码", "xl码"),
+        ("spaces between chars", "退 款", "退款"),
+        ("hyphen between chars", "退-款", "退款"),
+        ("full-width bangs", "退款！！！", "退款"),
+        ("emoji", "退款😭", "退款"),
+        ("emoji with zwj and selector", "好👍🏻❤️", "好"),
+        ("traditional", "退貨", "退货"),
+        ("full-width letters and digits", "ＸＬ１６０", "xl160"),
+        ("ideographic space", "在\u{3000}吗", "在吗"),
+        ("chinese punctuation", "在吗？。，、", "在吗"),
+        ("control and bidi", "a\u{202E}b\u{0007}c", "abc"),
+        ("empty", "", ""),
+        ("noise only", "？？？ !!! 😭", ""),
+        ("digits kept", "我160 100斤", "我160100斤"),
+    ];
+
+    #[test]
+    fn table() {
+        for (name, input, want) in CASES {
+            assert_eq!(normalize(input), *want, "case {name}");
+            assert_eq!(Normalized::new(input).text, *want, "case {name} (mapped)");
+        }
+    }
+
+    #[test]
+    fn idempotent() {
+        for (name, input, _) in CASES {
+            let once = normalize(input);
+            assert_eq!(normalize(&once), once, "case {name}");
+        }
+    }
+
+    #[test]
+    fn spans_map_back_to_original_chars() {
+        let original = "亲，ＸＬ 退貨😭了";
+        let n = Normalized::new(original);
+        assert_eq!(n.text, "亲xl退货了");
+        // "退货" in normalized text
+        let s = n.text.find("退货").unwrap();
+        let e = s + "退货".len();
+        let span = n.original_span(s, e);
+        assert_eq!(&original[span], "退貨");
+        // "xl" spans the two full-width letters, 3 bytes each
+        let s = n.text.find("xl").unwrap();
+        let span = n.original_span(s, s + 2);
+        assert_eq!(&original[span], "ＸＬ");
+        assert_eq!(n.char_len(0, n.text.len()), 6);
+    }
+
+    #[test]
+    fn span_of_whole_text_ignores_leading_and_trailing_noise() {
+        let original = "  ！退款！ ";
+        let n = Normalized::new(original);
+        let span = n.original_span(0, n.text.len());
+        assert_eq!(&original[span], "退款");
+    }
+}

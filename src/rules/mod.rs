@@ -1,0 +1,834 @@
+//! Rule files: the YAML model, loading, and validation into a [`RuleSet`].
+//!
+//! Validation walks the whole file and collects every problem (with file, line,
+//! column and rule path) before giving up, so an author fixes a file in one round.
+//! Its output is checked, typed and located: templates parsed, regexes compiled,
+//! times resolved in the shop's zone. It never panics on any input.
+
+mod model;
+mod yaml;
+
+use crate::error::{Error, ErrorKind, Location, Problem};
+use crate::normalize::normalize;
+use crate::template::{Scope, Template};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use model::{NodeRule, RuleFile, WindowRule, S};
+use regex::Regex;
+use serde_saphyr::Spanned;
+use std::collections::{BTreeMap, HashMap};
+
+/// Which tree of quick phrases a node belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Section {
+    /// 售前: questions before an order.
+    Presale,
+    /// 售中: paying, address changes, urging shipment.
+    Insale,
+    /// 售后: returns, logistics, complaints.
+    Aftersale,
+}
+
+impl Section {
+    /// The key of this section in a rule file (`presale`, `insale`, `aftersale`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Presale => "presale",
+            Section::Insale => "insale",
+            Section::Aftersale => "aftersale",
+        }
+    }
+    /// The Chinese name shops use (售前, 售中, 售后).
+    pub fn label(self) -> &'static str {
+        match self {
+            Section::Presale => "售前",
+            Section::Insale => "售中",
+            Section::Aftersale => "售后",
+        }
+    }
+}
+
+/// Limits on what a rule file may hold; see [`crate::EngineBuilder`] for defaults.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) max_file_bytes: usize,
+    pub(crate) max_keywords: usize,
+    pub(crate) max_keyword_chars: usize,
+    pub(crate) max_patterns: usize,
+    pub(crate) max_template_chars: usize,
+    pub(crate) regex_size_limit: usize,
+}
+
+/// How a keyword hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TermKind {
+    /// Anywhere in the message.
+    Contains,
+    /// Only as the whole (normalized) message.
+    Whole,
+    /// Vetoes its node.
+    Exclude,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Term {
+    /// Normalized form, what the automaton matches.
+    pub(crate) text: String,
+    /// As written in the file.
+    pub(crate) source: String,
+    pub(crate) kind: TermKind,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PatternRule {
+    pub(crate) regex: Regex,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub(crate) topic: String,
+    pub(crate) name: String,
+    pub(crate) section: Section,
+    pub(crate) parent: Option<usize>,
+    pub(crate) priority: i32,
+    pub(crate) handoff: bool,
+    pub(crate) terms: Vec<Term>,
+    pub(crate) patterns: Vec<PatternRule>,
+    pub(crate) reply: Vec<Template>,
+    pub(crate) location: Option<Location>,
+    pub(crate) path: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Window {
+    pub(crate) id: String,
+    pub(crate) from: Timestamp,
+    pub(crate) until: Timestamp,
+    pub(crate) text: Template,
+}
+
+impl Window {
+    pub(crate) fn active_at(&self, now: Timestamp) -> bool {
+        self.from <= now && now <= self.until
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Fallback {
+    pub(crate) reply: Vec<Template>,
+    pub(crate) handoff_after: u32,
+    pub(crate) handoff_reply: Vec<Template>,
+}
+
+/// A `tests:` case of a rule file.
+#[derive(Debug, Clone)]
+pub(crate) struct TestCase {
+    pub(crate) after: Vec<String>,
+    pub(crate) says: String,
+    /// `None` expects the fallback.
+    pub(crate) expect: Option<String>,
+    pub(crate) handoff: Option<bool>,
+    pub(crate) location: Option<Location>,
+}
+
+/// A validated rule file.
+#[derive(Debug, Clone)]
+pub(crate) struct RuleSet {
+    pub(crate) file: Option<String>,
+    pub(crate) shop_name: String,
+    pub(crate) greeting: Vec<Template>,
+    pub(crate) after_silence_secs: i64,
+    pub(crate) promotions: Vec<Window>,
+    pub(crate) reminders: Vec<Window>,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) fallback: Fallback,
+    pub(crate) tests: Vec<TestCase>,
+}
+
+const DEFAULT_TZ_OFFSET_SECS: i32 = 8 * 3600;
+const DEFAULT_SILENCE_SECS: i64 = 30 * 60;
+const DEFAULT_HANDOFF_AFTER: u32 = 2;
+
+fn loc<T>(s: &Spanned<T>) -> Option<Location> {
+    yaml::location(&s.referenced)
+}
+
+/// Loads and validates rule text. `file` names the source in error messages.
+pub(crate) fn load(text: &str, file: Option<&str>, limits: &Limits) -> Result<RuleSet, Error> {
+    if text.len() > limits.max_file_bytes {
+        let p = Problem::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "rule file is {} bytes, more than the limit of {} bytes",
+                text.len(),
+                limits.max_file_bytes
+            ),
+        );
+        return Err(Error::rules(vec![p], file));
+    }
+    let parsed = yaml::parse(text).map_err(|p| Error::rules(vec![p], file))?;
+    let mut v = Validator {
+        problems: Vec::new(),
+        limits: *limits,
+        keywords: 0,
+        patterns: 0,
+    };
+    let set = v.rule_set(parsed, file);
+    if v.problems.is_empty() {
+        Ok(set)
+    } else {
+        v.problems
+            .sort_by_key(|p| p.location().map(|l| (l.line, l.column)));
+        Err(Error::rules(v.problems, file))
+    }
+}
+
+struct Validator {
+    problems: Vec<Problem>,
+    limits: Limits,
+    keywords: usize,
+    patterns: usize,
+}
+
+/// A node's reply sources, kept until every capture name is known.
+struct PendingReply {
+    node: usize,
+    sources: Vec<S>,
+}
+
+impl Validator {
+    fn problem(
+        &mut self,
+        kind: ErrorKind,
+        msg: impl Into<String>,
+        at: Option<Location>,
+        path: &str,
+    ) {
+        self.problems
+            .push(Problem::new(kind, msg).at(at).path(path.to_owned()));
+    }
+
+    fn rule_set(&mut self, f: RuleFile, file: Option<&str>) -> RuleSet {
+        let shop_loc = loc(&f.shop);
+        let shop = f.shop.value;
+        let shop_name = match &shop.name {
+            Some(n) if !n.value.trim().is_empty() => n.value.clone(),
+            Some(n) => {
+                self.problem(
+                    ErrorKind::MissingKey,
+                    "shop name is empty",
+                    loc(n),
+                    "shop.name",
+                );
+                String::new()
+            }
+            None => {
+                self.problem(
+                    ErrorKind::MissingKey,
+                    "missing key 'name' (the shop's name, used as {shop})",
+                    shop_loc,
+                    "shop",
+                );
+                String::new()
+            }
+        };
+        let tz = self.timezone(shop.timezone.as_ref());
+
+        let mut constants = BTreeMap::new();
+        constants.insert("shop".to_owned(), shop_name.clone());
+        if let Some(a) = &shop.agent {
+            constants.insert("agent".to_owned(), a.value.clone());
+        }
+        for (k, v) in &shop.vars {
+            if !is_ident(k) || k == "shop" || k == "agent" {
+                self.problem(
+                    ErrorKind::InvalidTemplate,
+                    format!("variable name '{k}' must be [a-z_][a-z0-9_]* and not shop or agent"),
+                    loc(v),
+                    &format!("shop.vars.{k}"),
+                );
+            }
+            constants.insert(k.clone(), v.value.clone());
+        }
+
+        // Nodes first: templates may name any pattern's capture group.
+        let mut nodes = Vec::new();
+        let mut pending = Vec::new();
+        for (section, list) in [
+            (Section::Presale, f.presale),
+            (Section::Insale, f.insale),
+            (Section::Aftersale, f.aftersale),
+        ] {
+            for (i, n) in list.into_iter().enumerate() {
+                let path = format!("{}[{i}]", section.key());
+                self.node(n, section, None, path, &mut nodes, &mut pending);
+            }
+        }
+        self.duplicate_topics(&nodes);
+        let mut captures: Vec<String> = nodes
+            .iter()
+            .flat_map(|n| n.patterns.iter())
+            .flat_map(|p| p.regex.capture_names().flatten().map(str::to_owned))
+            .collect();
+        captures.sort();
+        captures.dedup();
+        for c in &captures {
+            if constants.contains_key(c) {
+                self.problem(
+                    ErrorKind::InvalidPattern,
+                    format!("capture group '{c}' has the name of a shop variable; rename one"),
+                    None,
+                    "",
+                );
+            }
+        }
+        let scope = Scope {
+            constants: &constants,
+            captures: &captures,
+        };
+        for p in pending {
+            let path = nodes
+                .get(p.node)
+                .map(|n| n.path.clone())
+                .unwrap_or_default();
+            let reply = self.templates(&p.sources, &scope, &format!("{path}.reply"));
+            if let Some(n) = nodes.get_mut(p.node) {
+                n.reply = reply;
+            }
+        }
+
+        let (greeting, after_silence_secs, promotions, reminders) = match f.first_reply {
+            Some(fr) => {
+                let fr_loc = loc(&fr);
+                let fr = fr.value;
+                if fr.greeting.is_empty() {
+                    self.problem(
+                        ErrorKind::EmptyReply,
+                        "first_reply needs at least one greeting",
+                        fr_loc,
+                        "first_reply",
+                    );
+                }
+                let g = self.templates(&fr.greeting, &scope, "first_reply.greeting");
+                let silence = match &fr.after_silence {
+                    Some(s) => match parse_duration(&s.value) {
+                        Some(d) => d,
+                        None => {
+                            self.problem(
+                                ErrorKind::InvalidTime,
+                                format!(
+                                    "invalid duration '{}'; write e.g. 90s, 30m, 2h, 1d",
+                                    s.value
+                                ),
+                                loc(s),
+                                "first_reply.after_silence",
+                            );
+                            DEFAULT_SILENCE_SECS
+                        }
+                    },
+                    None => DEFAULT_SILENCE_SECS,
+                };
+                let p = self.windows(fr.promotions, &tz, &scope, "first_reply.promotions");
+                let r = self.windows(fr.reminders, &tz, &scope, "first_reply.reminders");
+                (g, silence, p, r)
+            }
+            None => {
+                self.problem(
+                    ErrorKind::MissingKey,
+                    "missing key 'first_reply' (the greeting that opens a conversation)",
+                    None,
+                    "",
+                );
+                (Vec::new(), DEFAULT_SILENCE_SECS, Vec::new(), Vec::new())
+            }
+        };
+
+        let fallback = match f.fallback {
+            Some(fb) => {
+                let fb_loc = loc(&fb);
+                let fb = fb.value;
+                if fb.reply.is_empty() {
+                    self.problem(
+                        ErrorKind::EmptyReply,
+                        "fallback needs at least one reply",
+                        fb_loc,
+                        "fallback",
+                    );
+                }
+                let handoff_after = fb.handoff_after.unwrap_or(DEFAULT_HANDOFF_AFTER);
+                if handoff_after > 0 && fb.handoff_reply.is_empty() {
+                    self.problem(
+                        ErrorKind::EmptyReply,
+                        "fallback needs a handoff_reply when handoff_after is above 0",
+                        fb_loc,
+                        "fallback",
+                    );
+                }
+                Fallback {
+                    reply: self.templates(&fb.reply, &scope, "fallback.reply"),
+                    handoff_after,
+                    handoff_reply: self.templates(
+                        &fb.handoff_reply,
+                        &scope,
+                        "fallback.handoff_reply",
+                    ),
+                }
+            }
+            None => {
+                self.problem(
+                    ErrorKind::MissingKey,
+                    "missing key 'fallback' (the reply when nothing matches)",
+                    None,
+                    "",
+                );
+                Fallback {
+                    reply: Vec::new(),
+                    handoff_after: 0,
+                    handoff_reply: Vec::new(),
+                }
+            }
+        };
+
+        let tests = self.tests(f.tests, &nodes);
+        RuleSet {
+            file: file.map(str::to_owned),
+            shop_name,
+            greeting,
+            after_silence_secs,
+            promotions,
+            reminders,
+            nodes,
+            fallback,
+            tests,
+        }
+    }
+
+    fn timezone(&mut self, tz: Option<&S>) -> TimeZone {
+        let fixed = || {
+            jiff::tz::Offset::from_seconds(DEFAULT_TZ_OFFSET_SECS)
+                .map(TimeZone::fixed)
+                .unwrap_or(TimeZone::UTC)
+        };
+        let Some(s) = tz else { return fixed() };
+        if let Some(off) = parse_offset(&s.value) {
+            return off;
+        }
+        match TimeZone::get(&s.value) {
+            Ok(z) => z,
+            Err(_) => {
+                self.problem(
+                    ErrorKind::InvalidTimeZone,
+                    format!("unknown time zone '{}'; write an offset like +08:00 or a name like Asia/Shanghai", s.value),
+                    loc(s),
+                    "shop.timezone",
+                );
+                fixed()
+            }
+        }
+    }
+
+    fn node(
+        &mut self,
+        n: Spanned<NodeRule>,
+        section: Section,
+        parent: Option<usize>,
+        path: String,
+        nodes: &mut Vec<Node>,
+        pending: &mut Vec<PendingReply>,
+    ) {
+        let at = loc(&n);
+        let r = n.value;
+        let topic = match &r.topic {
+            Some(t) => {
+                if !is_ident(&t.value) || t.value == "fallback" {
+                    self.problem(
+                        ErrorKind::InvalidTopicId,
+                        format!(
+                            "invalid topic id '{}'; use lower-case ASCII like size_fit (and not 'fallback')",
+                            t.value
+                        ),
+                        loc(t),
+                        &format!("{path}.topic"),
+                    );
+                }
+                t.value.clone()
+            }
+            None => {
+                self.problem(ErrorKind::MissingKey, "missing key 'topic'", at, &path);
+                String::new()
+            }
+        };
+        if r.reply.is_empty() {
+            self.problem(
+                ErrorKind::EmptyReply,
+                format!("node '{topic}' has no reply; add at least one under reply:"),
+                at,
+                &path,
+            );
+        }
+        let mut terms = Vec::new();
+        for (key, list, kind) in [
+            ("keywords", &r.keywords, TermKind::Contains),
+            ("whole", &r.whole, TermKind::Whole),
+            ("exclude", &r.exclude, TermKind::Exclude),
+        ] {
+            for (i, k) in list.iter().enumerate() {
+                if let Some(t) = self.term(k, kind, &format!("{path}.{key}[{i}]")) {
+                    terms.push(t);
+                }
+            }
+        }
+        let mut patterns = Vec::new();
+        for (i, p) in r.patterns.iter().enumerate() {
+            self.patterns += 1;
+            let ppath = format!("{path}.patterns[{i}]");
+            if self.patterns > self.limits.max_patterns {
+                self.problem(
+                    ErrorKind::LimitExceeded,
+                    format!("more than {} patterns", self.limits.max_patterns),
+                    loc(p),
+                    &ppath,
+                );
+                continue;
+            }
+            match regex::RegexBuilder::new(&p.value)
+                .size_limit(self.limits.regex_size_limit)
+                .build()
+            {
+                Ok(regex) => patterns.push(PatternRule { regex }),
+                Err(e) => {
+                    let msg = e.to_string().replace('\n', " ");
+                    self.problem(
+                        ErrorKind::InvalidPattern,
+                        format!(
+                            "invalid regex: {}",
+                            msg.split_whitespace().collect::<Vec<_>>().join(" ")
+                        ),
+                        loc(p),
+                        &ppath,
+                    );
+                }
+            }
+        }
+        if r.keywords.is_empty() && r.whole.is_empty() && r.patterns.is_empty() {
+            self.problem(
+                ErrorKind::EmptyKeyword,
+                format!("node '{topic}' has no keywords, whole keywords or patterns, so it can never be chosen"),
+                at,
+                &path,
+            );
+        }
+        let id = nodes.len();
+        nodes.push(Node {
+            name: r
+                .name
+                .as_ref()
+                .map_or_else(|| topic.clone(), |n| n.value.clone()),
+            topic,
+            section,
+            parent,
+            priority: r.priority,
+            handoff: r.handoff,
+            terms,
+            patterns,
+            reply: Vec::new(),
+            location: at,
+            path: path.clone(),
+        });
+        pending.push(PendingReply {
+            node: id,
+            sources: r.reply,
+        });
+        for (i, c) in r.children.into_iter().enumerate() {
+            self.node(
+                c,
+                section,
+                Some(id),
+                format!("{path}.children[{i}]"),
+                nodes,
+                pending,
+            );
+        }
+    }
+
+    fn term(&mut self, k: &S, kind: TermKind, path: &str) -> Option<Term> {
+        self.keywords += 1;
+        if self.keywords > self.limits.max_keywords {
+            if self.keywords == self.limits.max_keywords + 1 {
+                self.problem(
+                    ErrorKind::LimitExceeded,
+                    format!("more than {} keywords", self.limits.max_keywords),
+                    loc(k),
+                    path,
+                );
+            }
+            return None;
+        }
+        let text = normalize(&k.value);
+        if text.is_empty() {
+            self.problem(
+                ErrorKind::EmptyKeyword,
+                format!(
+                    "keyword '{}' is empty after normalization (spaces, punctuation and emoji are ignored)",
+                    k.value
+                ),
+                loc(k),
+                path,
+            );
+            return None;
+        }
+        if text.chars().count() > self.limits.max_keyword_chars {
+            self.problem(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "keyword longer than {} characters",
+                    self.limits.max_keyword_chars
+                ),
+                loc(k),
+                path,
+            );
+            return None;
+        }
+        Some(Term {
+            text,
+            source: k.value.clone(),
+            kind,
+        })
+    }
+
+    fn duplicate_topics(&mut self, nodes: &[Node]) {
+        let mut seen: HashMap<&str, &Node> = HashMap::new();
+        for n in nodes {
+            if n.topic.is_empty() {
+                continue;
+            }
+            if let Some(first) = seen.get(n.topic.as_str()) {
+                let first_at = first
+                    .location
+                    .map_or(String::new(), |l| format!(" at line {}", l.line));
+                self.problems.push(
+                    Problem::new(
+                        ErrorKind::DuplicateTopic,
+                        format!(
+                            "duplicate topic id '{}', first used by {}{first_at}",
+                            n.topic, first.path
+                        ),
+                    )
+                    .at(n.location)
+                    .path(n.path.clone()),
+                );
+            } else {
+                seen.insert(&n.topic, n);
+            }
+        }
+    }
+
+    fn templates(&mut self, sources: &[S], scope: &Scope<'_>, path: &str) -> Vec<Template> {
+        let mut out = Vec::with_capacity(sources.len());
+        for (i, s) in sources.iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            if let Some(t) = self.template(s, scope, &p) {
+                out.push(t);
+            }
+        }
+        out
+    }
+
+    fn template(&mut self, s: &S, scope: &Scope<'_>, path: &str) -> Option<Template> {
+        if s.value.chars().count() > self.limits.max_template_chars {
+            self.problem(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "template longer than {} characters",
+                    self.limits.max_template_chars
+                ),
+                loc(s),
+                path,
+            );
+            return None;
+        }
+        if s.value.trim().is_empty() {
+            self.problem(ErrorKind::EmptyReply, "reply text is empty", loc(s), path);
+            return None;
+        }
+        match Template::parse(&s.value, scope) {
+            Ok(t) => Some(t),
+            Err(msg) => {
+                self.problem(ErrorKind::InvalidTemplate, msg, loc(s), path);
+                None
+            }
+        }
+    }
+
+    fn windows(
+        &mut self,
+        list: Vec<Spanned<WindowRule>>,
+        tz: &TimeZone,
+        scope: &Scope<'_>,
+        path: &str,
+    ) -> Vec<Window> {
+        let mut out = Vec::new();
+        for (i, w) in list.into_iter().enumerate() {
+            let at = loc(&w);
+            let wpath = format!("{path}[{i}]");
+            let w = w.value;
+            let missing = |v: &Option<S>, key: &str, me: &mut Self| {
+                if v.is_none() {
+                    me.problem(
+                        ErrorKind::MissingKey,
+                        format!("missing key '{key}'"),
+                        at,
+                        &wpath,
+                    );
+                }
+            };
+            missing(&w.id, "id", self);
+            missing(&w.from, "from", self);
+            missing(&w.until, "until", self);
+            missing(&w.text, "text", self);
+            let from = w
+                .from
+                .as_ref()
+                .and_then(|s| self.time(s, tz, &format!("{wpath}.from")));
+            let until = w
+                .until
+                .as_ref()
+                .and_then(|s| self.time(s, tz, &format!("{wpath}.until")));
+            let text = w
+                .text
+                .as_ref()
+                .and_then(|s| self.template(s, scope, &format!("{wpath}.text")));
+            if let (Some(f), Some(u)) = (from, until) {
+                if u < f {
+                    self.problem(
+                        ErrorKind::InvalidTime,
+                        "time window ends before it starts (until < from)",
+                        w.until.as_ref().and_then(loc),
+                        &format!("{wpath}.until"),
+                    );
+                    continue;
+                }
+            }
+            if let (Some(id), Some(from), Some(until), Some(text)) = (w.id, from, until, text) {
+                out.push(Window {
+                    id: id.value,
+                    from,
+                    until,
+                    text,
+                });
+            }
+        }
+        out
+    }
+
+    fn time(&mut self, s: &S, tz: &TimeZone, path: &str) -> Option<Timestamp> {
+        let parsed = s
+            .value
+            .trim()
+            .parse::<jiff::civil::DateTime>()
+            .ok()
+            .and_then(|dt| dt.to_zoned(tz.clone()).ok())
+            .map(|z| z.timestamp());
+        if parsed.is_none() {
+            self.problem(
+                ErrorKind::InvalidTime,
+                format!(
+                    "invalid time '{}'; write YYYY-MM-DD HH:MM in the shop's time zone",
+                    s.value
+                ),
+                loc(s),
+                path,
+            );
+        }
+        parsed
+    }
+
+    fn tests(&mut self, list: Vec<Spanned<model::TestRule>>, nodes: &[Node]) -> Vec<TestCase> {
+        let mut out = Vec::new();
+        for (i, t) in list.into_iter().enumerate() {
+            let at = loc(&t);
+            let path = format!("tests[{i}]");
+            let t = t.value;
+            let Some(says) = t.says else {
+                self.problem(ErrorKind::MissingKey, "missing key 'says'", at, &path);
+                continue;
+            };
+            let expect = match t.expect {
+                None => {
+                    self.problem(
+                        ErrorKind::MissingKey,
+                        "missing key 'expect' (a topic id, or fallback)",
+                        at,
+                        &path,
+                    );
+                    continue;
+                }
+                Some(e) if e.value == "fallback" => None,
+                Some(e) => {
+                    if !nodes.iter().any(|n| n.topic == e.value) {
+                        self.problem(
+                            ErrorKind::UnknownTestTopic,
+                            format!("test expects unknown topic '{}'", e.value),
+                            loc(&e),
+                            &format!("{path}.expect"),
+                        );
+                    }
+                    Some(e.value)
+                }
+            };
+            out.push(TestCase {
+                after: t.after.into_iter().map(|a| a.value).collect(),
+                says: says.value,
+                expect,
+                handoff: t.handoff,
+                location: at,
+            });
+        }
+        out
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some('a'..='z' | '_'))
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+}
+
+/// `+08:00`, `-05:30`, `+8`, `UTC`.
+fn parse_offset(s: &str) -> Option<TimeZone> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("utc") || s == "Z" {
+        return Some(TimeZone::UTC);
+    }
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    let off = jiff::tz::Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()?;
+    Some(TimeZone::fixed(off))
+}
+
+/// `90s`, `30m`, `2h`, `1d` → seconds.
+pub(crate) fn parse_duration(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let unit = s.chars().last()?;
+    let n: i64 = s[..s.len() - unit.len_utf8()].trim().parse().ok()?;
+    let mult = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    (n >= 0).then(|| n.checked_mul(mult)).flatten()
+}
+
+#[cfg(test)]
+mod tests;

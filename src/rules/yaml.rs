@@ -1,0 +1,206 @@
+//! The only place that parses YAML: serde-saphyr into the file model, and its errors
+//! into kefu's located [`Problem`]s with rule paths.
+
+use super::model::RuleFile;
+use crate::error::{ErrorKind, Location, Problem};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// Converts a serde-saphyr location (1-based; 0 when unknown) to ours.
+pub(crate) fn location(loc: &serde_saphyr::Location) -> Option<Location> {
+    let (line, column) = (loc.line(), loc.column());
+    (line > 0).then(|| Location {
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        column: u32::try_from(column.max(1)).unwrap_or(u32::MAX),
+    })
+}
+
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! { with_snippet: false }
+}
+
+/// Parses the rule file model. On failure, the one structural problem serde-saphyr
+/// reports (syntax, type or unknown key), located and with its rule path.
+pub(crate) fn parse(text: &str) -> Result<RuleFile, Problem> {
+    serde_saphyr::from_str_with_options::<RuleFile>(text, options()).map_err(|e| {
+        let loc = e.location().as_ref().and_then(location);
+        let plain = e.without_snippet();
+        let msg = message_of(plain);
+        let kind = if msg.contains("unknown field") {
+            ErrorKind::UnknownKey
+        } else {
+            ErrorKind::Syntax
+        };
+        let path = loc.map(|l| rule_path_at(text, l)).unwrap_or_default();
+        Problem::new(kind, tidy(&msg, kind)).at(loc).path(path)
+    })
+}
+
+/// serde-saphyr's message without its own "at line X column Y" suffix.
+fn message_of(e: &serde_saphyr::Error) -> String {
+    let s = e.to_string();
+    let s = s.lines().next().unwrap_or("invalid YAML").trim();
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+/// Rewrites serde's wording into the fact-then-hint form kefu uses.
+fn tidy(msg: &str, kind: ErrorKind) -> String {
+    if kind == ErrorKind::UnknownKey {
+        // serde-saphyr: "unknown field `keyword`, expected one of topic, keywords"
+        let name = msg.split('`').nth(1).unwrap_or("?");
+        return match msg.split_once("expected one of ") {
+            Some((_, known)) => format!(
+                "unknown key '{name}'; known keys: {}",
+                known.replace('`', "")
+            ),
+            None => format!("unknown key '{name}'"),
+        };
+    }
+    msg.to_owned()
+}
+
+/// A YAML document as a tree of located keys and items, read only to name the rule
+/// path of a structural error (serde itself does not track paths).
+enum Tree {
+    Map(Vec<(Spanned<Key>, Spanned<Tree>)>),
+    Seq(Vec<Spanned<Tree>>),
+    Leaf,
+}
+
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(Key(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Key, E> {
+                Ok(Key(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Key, E> {
+                Ok(Key("~".to_owned()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Tree {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Tree;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Tree, E> {
+                Ok(Tree::Leaf)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Tree, D::Error> {
+                Tree::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Tree, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = a.next_element::<Spanned<Tree>>()? {
+                    items.push(item);
+                }
+                Ok(Tree::Seq(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Tree, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(k) = a.next_key::<Spanned<Key>>()? {
+                    entries.push((k, a.next_value::<Spanned<Tree>>()?));
+                }
+                Ok(Tree::Map(entries))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn before_or_at(l: &serde_saphyr::Location, at: Location) -> bool {
+    (l.line(), l.column()) <= (u64::from(at.line), u64::from(at.column))
+}
+
+/// The rule path (`presale[0].children[1]`) of the deepest map or list that holds
+/// `at`. Empty when the document cannot even be read as a tree.
+pub(crate) fn rule_path_at(text: &str, at: Location) -> String {
+    let Ok(root) = serde_saphyr::from_str_with_options::<Tree>(text, options()) else {
+        return String::new();
+    };
+    let mut path = String::new();
+    let mut node = &root;
+    loop {
+        match node {
+            Tree::Map(entries) => {
+                let Some((k, v)) = entries
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| before_or_at(&k.referenced, at))
+                else {
+                    break;
+                };
+                let on_key = location(&k.referenced) == Some(at);
+                if on_key || matches!(v.value, Tree::Leaf) && !before_or_at(&v.referenced, at) {
+                    break;
+                }
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&k.value.0);
+                node = &v.value;
+            }
+            Tree::Seq(items) => {
+                let Some((i, item)) = items
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .find(|(_, it)| before_or_at(&it.referenced, at))
+                else {
+                    break;
+                };
+                path.push_str(&format!("[{i}]"));
+                node = &item.value;
+            }
+            Tree::Leaf => break,
+        }
+    }
+    path
+}

@@ -1,0 +1,228 @@
+//! Choosing the node that answers: score every node that was hit, with the session's
+//! context as the tie-breaker.
+//!
+//! The order is total and documented in the README ("Matching semantics"):
+//! 1. a whole-message keyword hit;
+//! 2. coverage: message chars covered by the node's own and its ancestors' hits
+//!    (each distinct keyword or pattern counted once, overlaps once);
+//! 3. distinct keywords and patterns hit (own and ancestors');
+//! 4. the node's `priority`;
+//! 5. context: the last topic itself, then its first-level branch;
+//! 6. stage: pre-sale nodes for a pre-sale conversation, in-sale and after-sale nodes
+//!    once the conversation is about an order;
+//! 7. file order (earlier wins).
+//!
+//! Exclude words veto their node. Work is proportional to the distinct hits, never to
+//! the number of nodes or keywords.
+
+use crate::matcher::{RawHit, Via};
+use crate::normalize::Normalized;
+use crate::rules::{Node, Section};
+use crate::session::Session;
+use std::cmp::Ordering;
+
+/// The score parts of one candidate node, in the order they are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Score {
+    /// A whole-message keyword of the node was the whole message.
+    pub whole: bool,
+    /// Normalized chars of the message covered by the node's and its ancestors' hits.
+    pub coverage: u32,
+    /// Distinct keywords and patterns hit (node and ancestors).
+    pub distinct: u32,
+    /// The node's `priority`.
+    pub priority: i32,
+    /// 2: the session's last topic; 1: in the last topic's first-level branch; 0: other.
+    pub context: u8,
+    /// 1 when the node's section fits the conversation's stage.
+    pub stage: u8,
+    /// Position in the file (lower wins).
+    pub order: u32,
+}
+
+impl Score {
+    /// Compares two scores; `Greater` wins. File order is reversed: earlier is better.
+    pub(crate) fn cmp_rank(&self, other: &Score) -> Ordering {
+        (
+            self.whole,
+            self.coverage,
+            self.distinct,
+            self.priority,
+            self.context,
+            self.stage,
+        )
+            .cmp(&(
+                other.whole,
+                other.coverage,
+                other.distinct,
+                other.priority,
+                other.context,
+                other.stage,
+            ))
+            .then_with(|| other.order.cmp(&self.order))
+    }
+
+    /// The name of the first part in which `self` beats `other`.
+    pub(crate) fn deciding_part(&self, other: &Score) -> &'static str {
+        if self.whole != other.whole {
+            "whole-message keyword"
+        } else if self.coverage != other.coverage {
+            "coverage"
+        } else if self.distinct != other.distinct {
+            "distinct keywords"
+        } else if self.priority != other.priority {
+            "priority"
+        } else if self.context != other.context {
+            "context (last topic)"
+        } else if self.stage != other.stage {
+            "stage"
+        } else {
+            "file order"
+        }
+    }
+}
+
+/// A node considered for a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Candidate {
+    pub(crate) node: u32,
+    pub(crate) score: Score,
+}
+
+/// The outcome of selection.
+#[derive(Debug, Default)]
+pub(crate) struct Selection {
+    /// Every node hit and not vetoed, best first.
+    pub(crate) candidates: Vec<Candidate>,
+    /// Nodes vetoed by an exclude word (sorted, unique).
+    pub(crate) vetoed: Vec<u32>,
+}
+
+impl Selection {
+    pub(crate) fn winner(&self) -> Option<&Candidate> {
+        self.candidates.first()
+    }
+}
+
+fn stage_group(s: Section) -> u8 {
+    match s {
+        Section::Presale => 0,
+        Section::Insale | Section::Aftersale => 1,
+    }
+}
+
+/// The first-level ancestor of `node` (itself when it is first-level).
+pub(crate) fn root_of(nodes: &[Node], mut node: usize) -> usize {
+    while let Some(p) = nodes.get(node).and_then(|n| n.parent) {
+        node = p;
+    }
+    node
+}
+
+/// Scores the hit nodes. `last_topic` is the session's last topic as a node index.
+pub(crate) fn select(
+    nodes: &[Node],
+    norm: &Normalized,
+    hits: &mut Vec<RawHit>,
+    vetoed: &mut Vec<u32>,
+    session: &Session,
+    last_topic: Option<usize>,
+) -> Selection {
+    vetoed.sort_unstable();
+    vetoed.dedup();
+    // One hit per distinct (node, keyword or pattern): its first occurrence. This keeps
+    // scoring proportional to distinct hits even for a message repeating one keyword.
+    hits.sort_by_key(|h| (h.node, via_key(h.via), h.norm.start));
+    hits.dedup_by_key(|h| (h.node, via_key(h.via)));
+    let is_vetoed = |n: u32| vetoed.binary_search(&n).is_ok();
+
+    let last_root = last_topic.map(|t| root_of(nodes, t));
+    let stage = stage_group(session.stage());
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut i = 0;
+    while i < hits.len() {
+        let node = hits[i].node;
+        let own_end = i + hits[i..].iter().take_while(|h| h.node == node).count();
+        if !is_vetoed(node) {
+            let idx = node as usize;
+            spans.clear();
+            let mut distinct = 0u32;
+            let mut whole = false;
+            for h in &hits[i..own_end] {
+                spans.push((h.norm.start, h.norm.end));
+                distinct += 1;
+                whole |= h.whole;
+            }
+            let mut anc = nodes.get(idx).and_then(|n| n.parent);
+            while let Some(a) = anc {
+                if !is_vetoed(a as u32) {
+                    for h in hits_of(hits, a as u32) {
+                        spans.push((h.norm.start, h.norm.end));
+                        distinct += 1;
+                    }
+                }
+                anc = nodes.get(a).and_then(|n| n.parent);
+            }
+            let n = &nodes[idx];
+            let context = match (last_topic, last_root) {
+                (Some(t), _) if t == idx => 2,
+                (_, Some(r)) if root_of(nodes, idx) == r => 1,
+                _ => 0,
+            };
+            candidates.push(Candidate {
+                node,
+                score: Score {
+                    whole,
+                    coverage: covered_chars(norm, &mut spans),
+                    distinct,
+                    priority: n.priority,
+                    context,
+                    stage: u8::from(stage_group(n.section) == stage),
+                    order: node,
+                },
+            });
+        }
+        i = own_end;
+    }
+    candidates.sort_by(|a, b| b.score.cmp_rank(&a.score));
+    Selection {
+        candidates,
+        vetoed: std::mem::take(vetoed),
+    }
+}
+
+fn via_key(v: Via) -> (u8, u32) {
+    match v {
+        Via::Term(t) => (0, t),
+        Via::Pattern(p) => (1, p),
+    }
+}
+
+/// The hits of `node` in `hits` sorted by node.
+fn hits_of(hits: &[RawHit], node: u32) -> &[RawHit] {
+    let start = hits.partition_point(|h| h.node < node);
+    let end = hits.partition_point(|h| h.node <= node);
+    hits.get(start..end).unwrap_or(&[])
+}
+
+/// Chars of the normalized text covered by the union of `spans`.
+fn covered_chars(norm: &Normalized, spans: &mut [(usize, usize)]) -> u32 {
+    spans.sort_unstable();
+    let mut total = 0;
+    let mut cur: Option<(usize, usize)> = None;
+    for &(s, e) in spans.iter() {
+        match cur {
+            Some((cs, ce)) if s <= ce => cur = Some((cs, ce.max(e))),
+            Some((cs, ce)) => {
+                total += norm.char_len(cs, ce);
+                cur = Some((s, e));
+            }
+            None => cur = Some((s, e)),
+        }
+    }
+    if let Some((cs, ce)) = cur {
+        total += norm.char_len(cs, ce);
+    }
+    u32::try_from(total).unwrap_or(u32::MAX)
+}
