@@ -41,13 +41,13 @@ use std::time::SystemTime;
 /// # Ok::<(), kefu::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct Engine(Arc<Inner>);
+pub struct Engine(pub(crate) Arc<Inner>);
 
-struct Inner {
-    rules: RuleSet,
-    matcher: Matcher,
-    topic_index: HashMap<String, usize>,
-    max_message_bytes: usize,
+pub(crate) struct Inner {
+    pub(crate) rules: RuleSet,
+    pub(crate) matcher: Matcher,
+    pub(crate) topic_index: HashMap<String, usize>,
+    pub(crate) max_message_bytes: usize,
 }
 
 impl fmt::Debug for Engine {
@@ -459,6 +459,19 @@ impl<'e> NodeRef<'e> {
     /// The rule path, such as `presale[0].children[1]`.
     pub fn rule_path(&self) -> &'e str {
         &self.node().path
+    }
+    /// The node's keywords and whole-message keywords as `(as written, normalized)`,
+    /// in file order (exclude words are not listed).
+    pub fn keywords(&self) -> impl Iterator<Item = (&'e str, &'e str)> + 'e {
+        self.node()
+            .terms
+            .iter()
+            .filter(|t| t.kind != TermKind::Exclude)
+            .map(|t| (t.source.as_str(), t.text.as_str()))
+    }
+    /// The node's regex patterns, as written.
+    pub fn patterns(&self) -> impl Iterator<Item = &'e str> + 'e {
+        self.node().patterns.iter().map(|p| p.regex.as_str())
     }
     /// Names from the section down to this node: `售前 › 尺码 › 偏大偏小`.
     pub fn display_path(&self) -> String {
