@@ -52,6 +52,8 @@ pub mod rules;
 mod select;
 pub mod session;
 mod template;
+#[cfg(test)]
+mod tests;
 
 pub use compose::ReplyKind;
 pub use engine::{
