@@ -152,8 +152,15 @@ fn display_problems(problems: &[Problem]) -> String {
 /// assert_eq!(err.kind(), kefu::ErrorKind::UnknownKey);
 /// assert_eq!(err.location().map(|l| l.line), Some(2));
 /// ```
-#[derive(Debug)]
 pub struct Error(Box<Repr>);
+
+/// The same text as `Display`: `fn main() -> Result<(), kefu::Error>` then prints
+/// located lines instead of a struct dump.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 impl Error {
     pub(crate) fn rules(mut problems: Vec<Problem>, file: Option<&str>) -> Self {
