@@ -124,8 +124,11 @@ impl Session {
     }
 
     pub(crate) fn set_variant(&mut self, key: &str, index: u32) {
+        // Move an existing slot to the front in place: no allocation on the usual path.
         if let Some(i) = self.rotations.iter().position(|(k, _)| k == key) {
-            self.rotations.remove(i);
+            self.rotations[..=i].rotate_right(1);
+            self.rotations[0].1 = index;
+            return;
         }
         self.rotations.insert(0, (key.to_owned(), index));
         self.rotations.truncate(MAX_ROTATIONS);
