@@ -226,3 +226,73 @@ fn covered_chars(norm: &Normalized, spans: &mut [(usize, usize)]) -> u32 {
     }
     u32::try_from(total).unwrap_or(u32::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn score(
+        whole: bool,
+        coverage: u32,
+        distinct: u32,
+        priority: i32,
+        context: u8,
+        stage: u8,
+        order: u32,
+    ) -> Score {
+        Score {
+            whole,
+            coverage,
+            distinct,
+            priority,
+            context,
+            stage,
+            order,
+        }
+    }
+
+    #[test]
+    fn rank_order_is_lexicographic_with_earlier_file_order_winning() {
+        let base = score(false, 2, 1, 0, 0, 0, 5);
+        // (name, better score, deciding part)
+        let cases = [
+            (
+                "whole",
+                score(true, 1, 1, 0, 0, 0, 9),
+                "whole-message keyword",
+            ),
+            ("coverage", score(false, 3, 1, -9, 0, 0, 9), "coverage"),
+            (
+                "distinct",
+                score(false, 2, 2, -9, 0, 0, 9),
+                "distinct keywords",
+            ),
+            ("priority", score(false, 2, 1, 1, 0, 0, 9), "priority"),
+            (
+                "context",
+                score(false, 2, 1, 0, 1, 0, 9),
+                "context (last topic)",
+            ),
+            ("stage", score(false, 2, 1, 0, 0, 1, 9), "stage"),
+            ("order", score(false, 2, 1, 0, 0, 0, 4), "file order"),
+        ];
+        for (name, better, part) in cases {
+            assert_eq!(better.cmp_rank(&base), Ordering::Greater, "{name}");
+            assert_eq!(base.cmp_rank(&better), Ordering::Less, "{name}");
+            assert_eq!(better.deciding_part(&base), part, "{name}");
+        }
+        assert_eq!(base.cmp_rank(&base), Ordering::Equal);
+    }
+
+    #[test]
+    fn coverage_counts_overlaps_once_in_chars() {
+        let n = Normalized::new("退货运费xl谁出");
+        // 退货 (0..6) and 退货运费 (0..12) overlap; xl (12..14) is ASCII: 1 byte a char.
+        let mut spans = vec![(0, 6), (0, 12), (12, 14)];
+        assert_eq!(covered_chars(&n, &mut spans), 6);
+        let mut none: Vec<(usize, usize)> = vec![];
+        assert_eq!(covered_chars(&n, &mut none), 0);
+        let mut apart = vec![(14, 20), (0, 3)];
+        assert_eq!(covered_chars(&n, &mut apart), 3);
+    }
+}
