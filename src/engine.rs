@@ -251,7 +251,8 @@ impl Engine {
             session.store_capture(&c.name, &c.value);
         }
 
-        let mut out = String::new();
+        // Sized for a greeting plus an answer: one allocation, no regrowth.
+        let mut out = String::with_capacity(512);
         let opens = compose::opening_needed(rules, session, now);
         let mut kind = None;
         let mut notice = None;

@@ -225,6 +225,11 @@ impl Matcher {
             }
         }
         let Some(set) = &self.regex_set else { return };
+        // Most messages match no pattern; `is_match` stops early and skips the costlier
+        // overlapping search for them.
+        if !set.is_match(original) {
+            return;
+        }
         for i in set.matches(original).iter() {
             let Some(&(node, pi)) = self.regex_owner.get(i) else {
                 continue;

@@ -31,6 +31,19 @@ pub fn normalize_char(c: char) -> Option<char> {
     if (0x4E00..=0x9FFF).contains(&u) {
         return Some(t2s::to_simplified(c));
     }
+    // Frequent noise in buyer text, decided without the Unicode tables: general
+    // punctuation (“” … ‼ and zero-width joiners), CJK punctuation (。、「」) but for
+    // its few letters and numerals (々 〆 〇 〡-〩 〱-〵 〸-〼), emoji and their
+    // variation selectors.
+    match u {
+        0x2000..=0x206F | 0xFE00..=0xFE0F | 0x1F300..=0x1FAFF => return None,
+        0x3000..=0x303F => {
+            let kept =
+                matches!(u, 0x3005..=0x3007 | 0x3021..=0x3029 | 0x3031..=0x3035 | 0x3038..=0x303C);
+            return kept.then_some(c);
+        }
+        _ => {}
+    }
     c.is_alphanumeric().then(|| t2s::to_simplified(c))
 }
 
@@ -46,48 +59,53 @@ pub fn normalize(text: &str) -> String {
 
 /// A normalized message with its map back to the original text.
 ///
-/// Invariant: `text` holds the normalized chars in order; for every char of `text`
-/// starting at normalized byte `i` and ending at byte `j`, `orig_start[i]..orig_end[j]`
-/// is the byte range of the original char it came from (on char boundaries).
+/// Invariant: `text` holds the normalized chars in order; for every byte `i` of `text`,
+/// `orig_start[i]` is the byte offset in the original of the char that byte belongs
+/// to, and `orig_start[text.len()]` is the original's length. The end of a span is
+/// found from its last char's start and that original char's length, so one table
+/// serves both ends.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Normalized {
+pub(crate) struct Normalized<'a> {
     pub(crate) text: String,
+    original: &'a str,
     orig_start: Vec<u32>,
-    orig_end: Vec<u32>,
 }
 
-impl Normalized {
+impl<'a> Normalized<'a> {
     /// Normalizes `original`, which must be shorter than 4 GiB (the engine truncates
     /// long messages far below that).
-    pub(crate) fn new(original: &str) -> Self {
-        let mut n = Normalized {
-            text: String::with_capacity(original.len()),
-            orig_start: Vec::with_capacity(original.len() + 1),
-            orig_end: Vec::with_capacity(original.len() + 1),
-        };
-        n.orig_end.push(0);
+    pub(crate) fn new(original: &'a str) -> Self {
+        let mut text = String::with_capacity(original.len());
+        let mut orig_start = Vec::with_capacity(original.len() + 1);
         for (pos, c) in original.char_indices() {
             let Some(m) = normalize_char(c) else { continue };
-            let start = pos as u32;
-            let end = (pos + c.len_utf8()) as u32;
-            n.text.push(m);
-            // One entry per normalized byte keeps lookups O(1) by byte offset; only the
-            // entries at char boundaries are ever read.
-            for _ in 0..m.len_utf8() {
-                n.orig_start.push(start);
-                n.orig_end.push(end);
-            }
+            text.push(m);
+            // One entry per normalized byte keeps lookups O(1) by byte offset.
+            orig_start.extend(std::iter::repeat_n(pos as u32, m.len_utf8()));
         }
-        n.orig_start.push(original.len() as u32);
-        n
+        orig_start.push(original.len() as u32);
+        Normalized {
+            text,
+            original,
+            orig_start,
+        }
     }
 
     /// The original byte span of the normalized byte span `start..end` (char boundaries).
     #[inline]
     pub(crate) fn original_span(&self, start: usize, end: usize) -> std::ops::Range<usize> {
         let s = self.orig_start.get(start).copied().unwrap_or(0) as usize;
-        let e = self.orig_end.get(end).copied().unwrap_or(0) as usize;
-        s..e.max(s)
+        if end <= start {
+            return s..s;
+        }
+        // The last normalized char's original start, plus that original char's length.
+        let last = self.orig_start.get(end - 1).copied().unwrap_or(0) as usize;
+        let len = self
+            .original
+            .get(last..)
+            .and_then(|r| r.chars().next())
+            .map_or(0, char::len_utf8);
+        s..(last + len).max(s)
     }
 
     /// The normalized byte span of the kept chars inside the original span `start..end`.
@@ -167,5 +185,27 @@ mod tests {
         let n = Normalized::new(original);
         let span = n.original_span(0, n.text.len());
         assert_eq!(&original[span], "退款");
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::normalize_char;
+
+    /// The hand-written ranges agree with the general rule (alphanumeric or not).
+    #[test]
+    fn fast_ranges_agree_with_the_unicode_tables() {
+        for u in (0x2000..=0x206F)
+            .chain(0x3000..=0x303F)
+            .chain(0xFE00..=0xFE0F)
+            .chain(0x1F300..=0x1FAFF)
+        {
+            let Some(c) = char::from_u32(u) else { continue };
+            assert_eq!(
+                normalize_char(c).is_some(),
+                c.is_alphanumeric(),
+                "U+{u:04X}"
+            );
+        }
     }
 }
