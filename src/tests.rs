@@ -314,6 +314,27 @@ fn captures_fill_templates_and_defaults_fill_gaps() {
 }
 
 #[test]
+fn captures_are_kept_even_when_their_node_is_vetoed_or_loses() {
+    let e = Engine::from_yaml_str(
+        r#"
+shop: { name: s }
+first_reply: { greeting: [hi] }
+insale:
+  - { topic: order_number, patterns: ['(?P<order_id>\d{12,20})'], exclude: [退货], reply: ["订单{order_id}"] }
+aftersale:
+  - { topic: return, keywords: [退货], reply: ["退货单号{order_id|未知}"] }
+fallback: { reply: [f], handoff_after: 0 }
+"#,
+    )
+    .unwrap();
+    let mut s = Session::new("x");
+    e.reply_at(&mut s, "你好", at(QUIET));
+    let r = e.reply_at(&mut s, "订单123456789012要退货", at(QUIET));
+    assert_eq!(r.topic(), Some("return"));
+    assert_eq!(r.text, "退货单号123456789012");
+}
+
+#[test]
 fn buyer_text_is_never_a_template() {
     let e = engine();
     let mut s = Session::new("x");
