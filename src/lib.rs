@@ -46,6 +46,7 @@
 mod compose;
 mod engine;
 pub mod error;
+pub mod lint;
 mod matcher;
 pub mod normalize;
 pub mod rules;
@@ -60,6 +61,7 @@ pub use engine::{
     Engine, EngineBuilder, Explanation, Hit, HitKind, NodeRef, Reply, TestOutcome, TestReport,
 };
 pub use error::{Error, ErrorKind, Location, Problem};
+pub use lint::{Lint, LintKind};
 pub use matcher::MatcherKind;
 pub use rules::Section;
 pub use select::Score;

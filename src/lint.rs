@@ -1,0 +1,784 @@
+//! Warnings about a rule file that loads but probably does not do what its author
+//! meant: [`Engine::lints`].
+//!
+//! A lint never stops a file from loading; `bot check FILE` prints them and fails
+//! only with `--deny-warnings`. Every lint is exact: it fires only when the stated
+//! fact is true for every possible message, never on a guess. The kinds, with the
+//! fact each one states:
+//!
+//! | kind | fires when |
+//! |---|---|
+//! | [`ShadowedKeyword`](LintKind::ShadowedKeyword) | keyword `k` of node A can never make A answer: another node B has the same keyword (after normalization) and, for **every** message containing `k`, B outscores A (see below) |
+//! | [`DuplicateKeyword`](LintKind::DuplicateKeyword) | two nodes have the same keyword (or the same whole-message keyword) after normalization and neither always wins: which one answers depends on the other words, the conversation's context and file order |
+//! | [`RedundantKeyword`](LintKind::RedundantKeyword) | a node lists the same keyword twice, perhaps in two spellings that normalize alike (`退貨`, `退货`): the copy reaches nothing new and counts twice in "distinct keywords" |
+//! | [`ContainedKeyword`](LintKind::ContainedKeyword) | a keyword contains another keyword of the same node (`退货运费` and `退货`): it reaches no message the shorter one does not, and only adds weight (coverage) to the node when it hits. Often deliberate, to make a specific question beat a competing node; delete it when it is not |
+//! | [`VetoedKeyword`](LintKind::VetoedKeyword) | a keyword (or whole-message keyword) contains an exclude word of its own node, so every message it hits also vetoes the node |
+//! | [`OneCharKeyword`](LintKind::OneCharKeyword) | a `keywords:` entry is one character after normalization: it hits every message with that character anywhere (`whole:` one-character keywords are fine) |
+//! | [`UntestedNode`](LintKind::UntestedNode) | no `tests:` case expects the node's topic (one lint for the whole file when it has no tests at all) |
+//! | [`DuplicateReply`](LintKind::DuplicateReply) | a reply variant is identical (after `{shop}`, `{agent}` and `shop.vars` are filled in) to an earlier variant of the same list: a node's `reply`, the greetings, the fallback or handoff replies; rotation then repeats a sentence |
+//! | [`ExpiredWindow`](LintKind::ExpiredWindow) | a promotion or reminder ended before `now` |
+//!
+//! **When B always outscores A.** Replies rank candidates by whole-message keyword,
+//! coverage, distinct keywords, priority, context, stage and file order (see
+//! `src/select.rs`). Let *SA* be A and its ancestors that are not B or B's
+//! ancestors, and *SB* the other way round. `k` of A is shadowed by B when all of:
+//! no node of SA has a pattern (a pattern could add coverage to A); neither A nor SA
+//! has a whole-message keyword containing `k`; every keyword of SA has an equal
+//! keyword in SB, counted with repeats (so B covers every char A covers and hits as
+//! many keywords); every exclude word of SB contains an exclude word of A (so
+//! whatever vetoes B also vetoes A); and either SB has more copies of `k` than SA
+//! (B then hits strictly more distinct keywords) or B's priority is higher. The
+//! common case: a parent and its child share a keyword; the parent's copy is dead,
+//! because the child scores its own hit plus its parent's.
+//!
+//! Keyword lints are located at their node (the engine keeps no location per
+//! keyword); the rule path names the keyword exactly, such as
+//! `presale[2].keywords[3]`.
+
+use crate::engine::Engine;
+use crate::error::Location;
+use crate::rules::{Node, RuleSet, TermKind};
+use crate::template::Template;
+use jiff::Timestamp;
+use std::collections::HashMap;
+use std::fmt;
+use std::time::SystemTime;
+
+/// What a [`Lint`] is about; see the [module docs](self) for the exact meaning of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum LintKind {
+    /// A keyword that can never make its node answer: another node always wins.
+    ShadowedKeyword,
+    /// The same keyword in two nodes, neither of which always wins.
+    DuplicateKeyword,
+    /// A keyword listed twice in one node (after normalization).
+    RedundantKeyword,
+    /// A keyword containing another keyword of the same node: it only adds weight.
+    ContainedKeyword,
+    /// A keyword containing an exclude word of its own node.
+    VetoedKeyword,
+    /// A one-character `keywords:` entry, which hits almost everything.
+    OneCharKeyword,
+    /// A node that no `tests:` case expects.
+    UntestedNode,
+    /// A reply variant identical to another of the same list.
+    DuplicateReply,
+    /// A promotion or reminder that has ended.
+    ExpiredWindow,
+}
+
+impl LintKind {
+    /// The snake_case name printed after a lint (`shadowed_keyword` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LintKind::ShadowedKeyword => "shadowed_keyword",
+            LintKind::DuplicateKeyword => "duplicate_keyword",
+            LintKind::RedundantKeyword => "redundant_keyword",
+            LintKind::ContainedKeyword => "contained_keyword",
+            LintKind::VetoedKeyword => "vetoed_keyword",
+            LintKind::OneCharKeyword => "one_char_keyword",
+            LintKind::UntestedNode => "untested_node",
+            LintKind::DuplicateReply => "duplicate_reply",
+            LintKind::ExpiredWindow => "expired_window",
+        }
+    }
+}
+
+impl fmt::Display for LintKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A warning about a rule file that loaded; see [`Engine::lints`].
+///
+/// Formats as `FILE:LINE:COL: warning: message (rule path) [kind]`, like
+/// [`Problem`](crate::Problem) for errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Lint {
+    /// What the lint is about.
+    pub kind: LintKind,
+    /// The fact and what to do about it, in one sentence.
+    pub message: String,
+    /// The topic of the node concerned, if it is about a node.
+    pub topic: Option<String>,
+    /// Where in the rule file (the node's start for keyword lints), when known.
+    pub location: Option<Location>,
+    /// The rule file's name, when the rules came from a file.
+    pub file: Option<String>,
+    /// The rule path, such as `presale[0].children[1].keywords[4]`.
+    pub rule_path: Option<String>,
+}
+
+impl fmt::Display for Lint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.file.as_deref().unwrap_or("<rules>");
+        match self.location {
+            Some(loc) => write!(f, "{file}:{loc}: warning: {}", self.message)?,
+            None => write!(f, "{file}: warning: {}", self.message)?,
+        }
+        if let Some(p) = &self.rule_path {
+            write!(f, " ({p})")?;
+        }
+        write!(f, " [{}]", self.kind)
+    }
+}
+
+impl Engine {
+    /// Lints the rules: warnings about keywords, replies, tests and time windows that
+    /// load fine but are probably mistakes. `now` decides which promotions and
+    /// reminders have expired. Sorted by position in the file.
+    ///
+    /// ```
+    /// let engine = kefu::Engine::from_yaml_str(r#"
+    /// shop: { name: 衣见 }
+    /// first_reply: { greeting: ["亲,您好~"] }
+    /// presale:
+    ///   - topic: size
+    ///     keywords: [尺码, 码]
+    ///     reply: ["亲,说下身高体重哦~"]
+    /// fallback: { reply: ["亲,稍等~"], handoff_after: 0 }
+    /// tests:
+    ///   - { says: 尺码怎么选, expect: size }
+    /// "#)?;
+    /// let lints = engine.lints(std::time::SystemTime::now());
+    /// assert_eq!(lints.len(), 2);
+    /// assert_eq!(lints[0].kind, kefu::LintKind::ContainedKeyword);
+    /// assert_eq!(lints[1].kind, kefu::LintKind::OneCharKeyword);
+    /// assert_eq!(
+    ///     lints[1].to_string(),
+    ///     "<rules>:5:5: warning: keyword '码' is one character: it hits every message \
+    ///      containing it; make it longer or move it to whole: (presale[0].keywords[1]) \
+    ///      [one_char_keyword]"
+    /// );
+    /// # Ok::<(), kefu::Error>(())
+    /// ```
+    pub fn lints(&self, now: SystemTime) -> Vec<Lint> {
+        lints(self, now)
+    }
+}
+
+/// The same as [`Engine::lints`].
+pub fn lints(engine: &Engine, now: SystemTime) -> Vec<Lint> {
+    let rules = &engine.0.rules;
+    let mut out = Linter {
+        rules,
+        lints: Vec::new(),
+    };
+    out.keywords();
+    out.untested();
+    out.replies();
+    out.windows(Timestamp::try_from(now).unwrap_or(Timestamp::UNIX_EPOCH));
+    let mut lints = out.lints;
+    lints.sort_by_cached_key(|l| {
+        (
+            l.location.map(|l| (l.line, l.column)),
+            l.rule_path.as_deref().map(natural_key),
+            l.kind,
+        )
+    });
+    lints
+}
+
+/// `presale[2].keywords[10]` sorts after `presale[2].keywords[9]`.
+fn natural_key(path: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut num: Option<u64> = None;
+    for c in path.chars() {
+        match (c.to_digit(10), num) {
+            (Some(d), n) => {
+                num = Some(
+                    n.unwrap_or(0)
+                        .saturating_mul(10)
+                        .saturating_add(u64::from(d)),
+                )
+            }
+            (None, Some(n)) => {
+                out.push((std::mem::take(&mut text), n));
+                num = None;
+                text.push(c);
+            }
+            (None, None) => text.push(c),
+        }
+    }
+    out.push((text, num.unwrap_or(0)));
+    out
+}
+
+struct Linter<'r> {
+    rules: &'r RuleSet,
+    lints: Vec<Lint>,
+}
+
+/// A node's term as the file names it: `keywords[3]`, `whole[0]`, `exclude[1]`.
+fn term_paths(node: &Node) -> Vec<String> {
+    let mut counts = [0usize; 3];
+    node.terms
+        .iter()
+        .map(|t| {
+            let (key, slot) = match t.kind {
+                TermKind::Contains => ("keywords", 0),
+                TermKind::Whole => ("whole", 1),
+                TermKind::Exclude => ("exclude", 2),
+            };
+            let i = counts[slot];
+            counts[slot] += 1;
+            format!("{}.{key}[{i}]", node.path)
+        })
+        .collect()
+}
+
+/// Nodes with the same keyword text beyond this many are reported as duplicates
+/// without the pairwise shadow analysis (which is quadratic in them).
+const MAX_PAIRWISE: usize = 64;
+
+impl Linter<'_> {
+    fn push(&mut self, kind: LintKind, node: Option<&Node>, path: String, message: String) {
+        self.lints.push(Lint {
+            kind,
+            message,
+            topic: node.map(|n| n.topic.clone()),
+            location: node.and_then(|n| n.location),
+            file: self.rules.file.clone(),
+            rule_path: (!path.is_empty()).then_some(path),
+        });
+    }
+
+    fn keywords(&mut self) {
+        let rules = self.rules;
+        let nodes = &rules.nodes;
+        let paths: Vec<Vec<String>> = nodes.iter().map(term_paths).collect();
+
+        for (ni, n) in nodes.iter().enumerate() {
+            for (ti, t) in n.terms.iter().enumerate() {
+                if t.kind == TermKind::Exclude {
+                    continue;
+                }
+                let path = paths[ni][ti].clone();
+                if t.kind == TermKind::Contains && t.text.chars().count() == 1 {
+                    self.push(
+                        LintKind::OneCharKeyword,
+                        Some(n),
+                        path.clone(),
+                        format!(
+                            "keyword '{}' is one character: it hits every message containing it; make it longer or move it to whole:",
+                            t.source
+                        ),
+                    );
+                }
+                if let Some(e) = n
+                    .terms
+                    .iter()
+                    .find(|e| e.kind == TermKind::Exclude && t.text.contains(&e.text))
+                {
+                    self.push(
+                        LintKind::VetoedKeyword,
+                        Some(n),
+                        path.clone(),
+                        format!(
+                            "keyword '{}' contains '{}', an exclude word of the same node, so it can never make '{}' answer",
+                            t.source, e.source, n.topic
+                        ),
+                    );
+                }
+                // Redundant: contains (or repeats) an earlier-listed or shorter keyword
+                // of the same kind in this node.
+                let shorter = n.terms.iter().enumerate().find(|&(oi, o)| {
+                    oi != ti
+                        && o.kind == t.kind
+                        && if o.text == t.text {
+                            oi < ti
+                        } else {
+                            t.kind == TermKind::Contains && t.text.contains(&o.text)
+                        }
+                });
+                if let Some((_, o)) = shorter {
+                    if o.text == t.text {
+                        let msg = format!(
+                            "keyword '{}' repeats '{}' of the same node (they are equal after normalization); delete one",
+                            t.source, o.source
+                        );
+                        self.push(LintKind::RedundantKeyword, Some(n), path, msg);
+                    } else {
+                        let msg = format!(
+                            "keyword '{}' contains '{}' of the same node: it reaches no message the shorter one does not, and only adds weight to '{}'",
+                            t.source, o.source, n.topic
+                        );
+                        self.push(LintKind::ContainedKeyword, Some(n), path, msg);
+                    }
+                }
+            }
+        }
+
+        // Keywords shared between nodes, per kind (a `keywords:` entry and a `whole:`
+        // entry with the same text are different rules, not duplicates).
+        for kind in [TermKind::Contains, TermKind::Whole] {
+            let mut by_text: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+            let mut order: Vec<&str> = Vec::new();
+            for (ni, n) in nodes.iter().enumerate() {
+                for (ti, t) in n.terms.iter().enumerate() {
+                    if t.kind != kind {
+                        continue;
+                    }
+                    let list = by_text.entry(&t.text).or_insert_with(|| {
+                        order.push(&t.text);
+                        Vec::new()
+                    });
+                    // One entry per node: repeats within a node are RedundantKeyword.
+                    if list.last().is_none_or(|&(last, _)| last != ni) {
+                        list.push((ni, ti));
+                    }
+                }
+            }
+            for text in order {
+                let users = &by_text[text];
+                if users.len() < 2 {
+                    continue;
+                }
+                self.shared_keyword(text, kind, users, &paths);
+            }
+        }
+    }
+
+    fn shared_keyword(
+        &mut self,
+        text: &str,
+        kind: TermKind,
+        users: &[(usize, usize)],
+        paths: &[Vec<String>],
+    ) {
+        let rules = self.rules;
+        let nodes = &rules.nodes;
+        let pairwise = kind == TermKind::Contains && users.len() <= MAX_PAIRWISE;
+        // shadowed_by[i] = the node that always beats users[i] on this keyword.
+        let mut shadowed_by: Vec<Option<usize>> = vec![None; users.len()];
+        let mut related = vec![vec![false; users.len()]; users.len()];
+        if pairwise {
+            for (i, &(a, _)) in users.iter().enumerate() {
+                for (j, &(b, _)) in users.iter().enumerate() {
+                    if i != j && shadows(nodes, text, a, b) {
+                        related[i][j] = true;
+                        related[j][i] = true;
+                        if shadowed_by[i].is_none() {
+                            shadowed_by[i] = Some(b);
+                        }
+                    }
+                }
+            }
+        }
+        for (i, &(a, ti)) in users.iter().enumerate() {
+            let node = &nodes[a];
+            let source = &node.terms[ti].source;
+            if let Some(b) = shadowed_by[i] {
+                let winner = &nodes[b];
+                let why = if is_ancestor(nodes, a, b) {
+                    format!("its descendant '{}' always wins", winner.topic)
+                } else {
+                    format!(
+                        "'{}' ({}) has it too and always wins",
+                        winner.topic, winner.path
+                    )
+                };
+                self.push(
+                    LintKind::ShadowedKeyword,
+                    Some(node),
+                    paths[a][ti].clone(),
+                    format!(
+                        "keyword '{source}' can never make '{}' answer: {why}; delete it here",
+                        node.topic
+                    ),
+                );
+                continue;
+            }
+            // A plain duplicate, reported at the later node, naming the earlier ones.
+            let earlier: Vec<String> = users[..i]
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| !related[i][j])
+                .map(|(_, &(b, _))| format!("'{}' ({})", nodes[b].topic, nodes[b].path))
+                .collect();
+            if earlier.is_empty() {
+                continue;
+            }
+            let what = if kind == TermKind::Whole {
+                "whole-message keyword"
+            } else {
+                "keyword"
+            };
+            self.push(
+                LintKind::DuplicateKeyword,
+                Some(node),
+                paths[a][ti].clone(),
+                format!(
+                    "{what} '{source}' is also in {}: which one answers depends on the other words, the conversation and file order",
+                    earlier.join(", ")
+                ),
+            );
+        }
+    }
+
+    fn untested(&mut self) {
+        let rules = self.rules;
+        if rules.nodes.is_empty() {
+            return;
+        }
+        if rules.tests.is_empty() {
+            self.push(
+                LintKind::UntestedNode,
+                None,
+                String::new(),
+                format!(
+                    "the file has no tests: section, so none of its {} nodes is tested; add cases such as {{ says: ..., expect: {} }}",
+                    rules.nodes.len(),
+                    rules.nodes[0].topic
+                ),
+            );
+            return;
+        }
+        for n in &rules.nodes {
+            if !rules
+                .tests
+                .iter()
+                .any(|t| t.expect.as_deref() == Some(&n.topic))
+            {
+                self.push(
+                    LintKind::UntestedNode,
+                    Some(n),
+                    n.path.clone(),
+                    format!(
+                        "no test expects '{}'; add a case {{ says: ..., expect: {} }} to tests:",
+                        n.topic, n.topic
+                    ),
+                );
+            }
+        }
+    }
+
+    fn replies(&mut self) {
+        let rules = self.rules;
+        let mut lists: Vec<(Option<&Node>, String, &[Template])> = vec![
+            (None, "first_reply.greeting".into(), &rules.greeting),
+            (None, "fallback.reply".into(), &rules.fallback.reply),
+            (
+                None,
+                "fallback.handoff_reply".into(),
+                &rules.fallback.handoff_reply,
+            ),
+        ];
+        for n in &rules.nodes {
+            lists.push((Some(n), format!("{}.reply", n.path), &n.reply));
+        }
+        for (node, path, list) in lists {
+            for (j, t) in list.iter().enumerate() {
+                if let Some(i) = list[..j].iter().position(|o| o == t) {
+                    self.push(
+                        LintKind::DuplicateReply,
+                        node,
+                        format!("{path}[{j}]"),
+                        format!("reply variant {j} is identical to variant {i}; rotation will repeat it, so change or delete one"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn windows(&mut self, now: Timestamp) {
+        let rules = self.rules;
+        for (key, list) in [
+            ("promotions", &rules.promotions),
+            ("reminders", &rules.reminders),
+        ] {
+            let what = if key == "promotions" {
+                "promotion"
+            } else {
+                "reminder"
+            };
+            for (i, w) in list.iter().enumerate() {
+                if w.until < now {
+                    self.push(
+                        LintKind::ExpiredWindow,
+                        None,
+                        format!("first_reply.{key}[{i}]"),
+                        format!(
+                            "{what} '{}' ended at {} UTC and will never show again; delete it or move its dates",
+                            w.id,
+                            w.until.strftime("%Y-%m-%d %H:%M")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `node` and its ancestors, nearest first.
+fn chain(nodes: &[Node], mut node: usize) -> Vec<usize> {
+    let mut out = vec![node];
+    while let Some(p) = nodes.get(node).and_then(|n| n.parent) {
+        if out.contains(&p) {
+            break; // never happens for loaded rules; stay total anyway
+        }
+        out.push(p);
+        node = p;
+    }
+    out
+}
+
+/// Whether `anc` is a strict ancestor of `node`.
+fn is_ancestor(nodes: &[Node], anc: usize, node: usize) -> bool {
+    chain(nodes, node).iter().skip(1).any(|&n| n == anc)
+}
+
+/// Whether node `b` outscores node `a` for every message containing the keyword
+/// `k` (normalized), which both have as a `keywords:` entry. See the module docs.
+fn shadows(nodes: &[Node], k: &str, a: usize, b: usize) -> bool {
+    let ca = chain(nodes, a);
+    let cb = chain(nodes, b);
+    let sa: Vec<usize> = ca.iter().copied().filter(|n| !cb.contains(n)).collect();
+    let sb: Vec<usize> = cb.iter().copied().filter(|n| !ca.contains(n)).collect();
+    let (na, nb) = (&nodes[a], &nodes[b]);
+
+    // A whole-message hit of A would beat B on the first score part.
+    if na
+        .terms
+        .iter()
+        .any(|t| t.kind == TermKind::Whole && t.text.contains(k))
+    {
+        return false;
+    }
+    let mut need: HashMap<&str, usize> = HashMap::new();
+    for &n in &sa {
+        let node = &nodes[n];
+        if !node.patterns.is_empty() {
+            return false;
+        }
+        for t in &node.terms {
+            match t.kind {
+                // A whole keyword can only co-occur with k if it contains k.
+                TermKind::Whole if t.text.contains(k) => return false,
+                TermKind::Contains => *need.entry(&t.text).or_default() += 1,
+                _ => {}
+            }
+        }
+    }
+    let mut have: HashMap<&str, usize> = HashMap::new();
+    for &n in &sb {
+        for t in &nodes[n].terms {
+            match t.kind {
+                TermKind::Contains => *have.entry(&t.text).or_default() += 1,
+                TermKind::Exclude => {
+                    // Whatever vetoes a node of B's side must veto A too.
+                    let vetoes_a = na
+                        .terms
+                        .iter()
+                        .any(|e| e.kind == TermKind::Exclude && t.text.contains(&e.text));
+                    if !vetoes_a {
+                        return false;
+                    }
+                }
+                TermKind::Whole => {}
+            }
+        }
+    }
+    if need
+        .iter()
+        .any(|(t, &c)| have.get(t).copied().unwrap_or(0) < c)
+    {
+        return false;
+    }
+    let strict = have.get(k).copied().unwrap_or(0) > need.get(k).copied().unwrap_or(0);
+    strict || nb.priority > na.priority
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(body: &str) -> Engine {
+        let yaml = format!(
+            "shop: {{ name: s }}\nfirst_reply: {{ greeting: [hi] }}\nfallback: {{ reply: ['?'], handoff_after: 0 }}\n{body}"
+        );
+        match Engine::builder().build_named(&yaml, Some("t.yaml")) {
+            Ok(e) => e,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn kinds(e: &Engine, kind: LintKind) -> Vec<Lint> {
+        e.lints(SystemTime::UNIX_EPOCH)
+            .into_iter()
+            .filter(|l| l.kind == kind)
+            .collect()
+    }
+
+    const TESTS: &str = "tests: [{ says: x, expect: fallback }]\n";
+
+    #[test]
+    fn parent_keyword_repeated_in_child_is_shadowed() {
+        let e = engine(&format!(
+            "presale:\n  - topic: size\n    keywords: [尺码, 偏大]\n    reply: [a]\n    children:\n      - {{ topic: fit, keywords: [偏大], reply: [b] }}\n{TESTS}"
+        ));
+        let l = kinds(&e, LintKind::ShadowedKeyword);
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert_eq!(l[0].topic.as_deref(), Some("size"));
+        assert_eq!(l[0].rule_path.as_deref(), Some("presale[0].keywords[1]"));
+        assert!(
+            l[0].message.contains("descendant 'fit'"),
+            "{}",
+            l[0].message
+        );
+        assert!(kinds(&e, LintKind::DuplicateKeyword).is_empty());
+        // And it is true: the parent never answers a message with 偏大.
+        let mut s = crate::Session::new("x");
+        assert_eq!(e.reply(&mut s, "尺码偏大吗").topic(), Some("fit"));
+    }
+
+    #[test]
+    fn exclude_on_the_winner_or_a_whole_keyword_keeps_the_keyword_alive() {
+        let e = engine(&format!(
+            "presale:\n  - topic: size\n    keywords: [偏大]\n    reply: [a]\n    children:\n      - {{ topic: fit, keywords: [偏大], exclude: [不], reply: [b] }}\n{TESTS}"
+        ));
+        assert!(kinds(&e, LintKind::ShadowedKeyword).is_empty());
+        assert_eq!(kinds(&e, LintKind::DuplicateKeyword).len(), 1);
+        let mut s = crate::Session::new("x");
+        assert_eq!(e.reply(&mut s, "不偏大吧").topic(), Some("size"));
+
+        let e = engine(&format!(
+            "presale:\n  - topic: size\n    keywords: [偏大]\n    whole: [偏大吗]\n    reply: [a]\n    children:\n      - {{ topic: fit, keywords: [偏大], reply: [b] }}\n{TESTS}"
+        ));
+        assert!(kinds(&e, LintKind::ShadowedKeyword).is_empty());
+    }
+
+    #[test]
+    fn higher_priority_shadows_only_a_node_with_nothing_else() {
+        // a has only 运费: b (priority 1) always wins.
+        let e = engine(&format!(
+            "presale:\n  - {{ topic: a, keywords: [运费], reply: [a] }}\naftersale:\n  - {{ topic: b, keywords: [运费, 退货], priority: 1, reply: [b] }}\n{TESTS}"
+        ));
+        let l = kinds(&e, LintKind::ShadowedKeyword);
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].topic.as_deref(), Some("a"));
+        // a has another keyword: "包邮吗运费多少" goes to a, so 运费 is not dead there.
+        let e = engine(&format!(
+            "presale:\n  - {{ topic: a, keywords: [运费, 包邮], reply: [a] }}\naftersale:\n  - {{ topic: b, keywords: [运费], priority: 1, reply: [b] }}\n{TESTS}"
+        ));
+        assert!(kinds(&e, LintKind::ShadowedKeyword).is_empty());
+        let d = kinds(&e, LintKind::DuplicateKeyword);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].topic.as_deref(), Some("b"));
+        assert!(
+            d[0].message.contains("'a' (presale[0])"),
+            "{}",
+            d[0].message
+        );
+        let mut s = crate::Session::new("x");
+        assert_eq!(e.reply(&mut s, "包邮吗运费多少").topic(), Some("a"));
+    }
+
+    #[test]
+    fn same_priority_duplicates_are_duplicates() {
+        let e = engine(&format!(
+            "presale:\n  - {{ topic: a, keywords: [快递], reply: [a] }}\n  - {{ topic: b, keywords: [快遞], reply: [b] }}\n  - {{ topic: c, whole: [在吗], reply: [c] }}\n  - {{ topic: d, whole: [在嗎], keywords: [快递呢], reply: [d] }}\n{TESTS}"
+        ));
+        let d = kinds(&e, LintKind::DuplicateKeyword);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!(d[0].rule_path.as_deref(), Some("presale[1].keywords[0]"));
+        assert_eq!(d[1].rule_path.as_deref(), Some("presale[3].whole[0]"));
+        assert!(d[1].message.starts_with("whole-message keyword '在嗎'"));
+    }
+
+    #[test]
+    fn redundant_vetoed_and_one_char_keywords() {
+        let e = engine(&format!(
+            "presale:\n  - topic: a\n    keywords: [退货, 退货运费, 退貨, 不退货了, 包]\n    whole: [在, 在吗]\n    exclude: [不退]\n    reply: [a]\n{TESTS}"
+        ));
+        let r = kinds(&e, LintKind::RedundantKeyword);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].rule_path.as_deref(), Some("presale[0].keywords[2]"));
+        assert!(r[0].message.contains("'退貨' repeats '退货'"));
+        let c = kinds(&e, LintKind::ContainedKeyword);
+        let paths: Vec<_> = c.iter().filter_map(|l| l.rule_path.as_deref()).collect();
+        assert_eq!(paths, ["presale[0].keywords[1]", "presale[0].keywords[3]"]);
+        let v = kinds(&e, LintKind::VetoedKeyword);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].rule_path.as_deref(), Some("presale[0].keywords[3]"));
+        let o = kinds(&e, LintKind::OneCharKeyword);
+        assert_eq!(o.len(), 1, "whole: [在] is fine");
+        assert_eq!(o[0].rule_path.as_deref(), Some("presale[0].keywords[4]"));
+    }
+
+    #[test]
+    fn untested_nodes_and_files_without_tests() {
+        let body = "presale:\n  - { topic: a, keywords: [退货], reply: [a] }\n  - { topic: b, keywords: [换货], reply: [b] }\n";
+        let e = engine(body);
+        let u = kinds(&e, LintKind::UntestedNode);
+        assert_eq!(u.len(), 1);
+        assert!(u[0].message.contains("no tests: section"));
+        assert_eq!(u[0].location, None);
+        let e = engine(&format!("{body}tests: [{{ says: 退货, expect: a }}]\n"));
+        let u = kinds(&e, LintKind::UntestedNode);
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].topic.as_deref(), Some("b"));
+        assert_eq!(u[0].location.map(|l| l.line), Some(6));
+    }
+
+    #[test]
+    fn duplicate_replies_compare_rendered_constants() {
+        let e = engine(&format!(
+            "presale:\n  - {{ topic: a, keywords: [退货], reply: ['亲{{shop}}', 'x', '亲s'] }}\n{TESTS}"
+        ));
+        let d = kinds(&e, LintKind::DuplicateReply);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].rule_path.as_deref(), Some("presale[0].reply[2]"));
+        assert!(d[0].message.contains("identical to variant 0"));
+    }
+
+    #[test]
+    fn expired_windows_depend_on_now() {
+        let yaml = "shop: { name: s }\nfirst_reply:\n  greeting: [hi]\n  promotions: [{ id: d11, from: '2026-11-01 00:00', until: '2026-11-11 23:59', text: sale }]\n  reminders: [{ id: r, from: '2026-11-01 00:00', until: '2027-01-01 00:00', text: late }]\nfallback: { reply: ['?'], handoff_after: 0 }\n";
+        let e = Engine::from_yaml_str(yaml).unwrap();
+        let at = |s: &str| -> SystemTime { s.parse::<Timestamp>().unwrap().into() };
+        assert!(e.lints(at("2026-11-05T00:00:00Z")).is_empty());
+        let l = e.lints(at("2026-12-01T00:00:00Z"));
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].kind, LintKind::ExpiredWindow);
+        assert_eq!(
+            l[0].to_string(),
+            "<rules>: warning: promotion 'd11' ended at 2026-11-11 15:59 UTC and will never show again; delete it or move its dates (first_reply.promotions[0]) [expired_window]"
+        );
+        assert_eq!(e.lints(at("2027-06-01T00:00:00Z")).len(), 2);
+    }
+
+    #[test]
+    fn display_has_file_line_col() {
+        let e = engine("presale:\n  - { topic: a, keywords: [包], reply: [a] }\n");
+        let l = kinds(&e, LintKind::OneCharKeyword);
+        assert!(
+            l[0].to_string()
+                .starts_with("t.yaml:5:5: warning: keyword '包'"),
+            "{}",
+            l[0]
+        );
+    }
+
+    #[test]
+    fn bundled_rules_have_no_shadowed_or_vetoed_keywords() {
+        let e =
+            Engine::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml")).unwrap();
+        let bad: Vec<String> = e
+            .lints(SystemTime::UNIX_EPOCH)
+            .into_iter()
+            .filter(|l| {
+                matches!(
+                    l.kind,
+                    LintKind::ShadowedKeyword | LintKind::VetoedKeyword | LintKind::DuplicateReply
+                )
+            })
+            .map(|l| l.to_string())
+            .collect();
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+}

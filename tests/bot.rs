@@ -1,0 +1,453 @@
+//! End-to-end tests of `examples/bot.rs`: the binary is built once with cargo and
+//! driven through pipes, as a shop engineer or a CI script would.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Builds an example with the profile of this test build and returns its path, as
+/// cargo reports it (so `CARGO_TARGET_DIR` and friends are honoured).
+fn build_example(name: &str) -> PathBuf {
+    let cargo = std::env::var_os("CARGO")
+        .or_else(|| option_env!("CARGO").map(Into::into))
+        .unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args([
+        "build",
+        "--quiet",
+        "--message-format=json",
+        "--example",
+        name,
+    ])
+    .current_dir(ROOT)
+    .stderr(Stdio::inherit());
+    if !cfg!(debug_assertions) {
+        cmd.arg("--release");
+    }
+    let out = cmd.output().expect("cargo runs");
+    assert!(out.status.success(), "cargo build --example {name} failed");
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if msg["reason"] == "compiler-artifact" && msg["target"]["name"] == name {
+            if let Some(exe) = msg["executable"].as_str() {
+                return PathBuf::from(exe);
+            }
+        }
+    }
+    panic!("cargo did not report the executable of example {name}");
+}
+
+fn bot() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| build_example("bot"))
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(bot())
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bot starts");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin).expect("write stdin");
+    drop(input);
+    let out = child.wait_with_output().expect("bot finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Run {
+    run_in(Path::new(ROOT), args, stdin)
+}
+
+const SHOP: &str = "tests/fixtures/shop.yaml";
+const GREETING: &str = "亲,欢迎光临测试小店~";
+
+// ───────────────────────────── chat ─────────────────────────────
+
+#[test]
+fn chat_piped_greets_once_answers_and_greets_again_after_reset() {
+    let input = "在吗\n这件偏大吗\n\n/reset\n我要退貨！！😭\n/quit\n尺码\n";
+    let r = run(&["chat", "--rules", SHOP], input.as_bytes());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{GREETING} V1 没听懂").as_str(),
+            "V1 偏大偏小: 标准码",
+            "",
+            "",
+            format!("{GREETING} V1 退货: 7天无理由").as_str(),
+        ],
+        "one output line per input line, nothing after /quit"
+    );
+    // No prompts or banner when piped.
+    assert!(!r.stdout.contains("买家>"));
+}
+
+#[test]
+fn chat_without_subcommand_is_chat_and_hands_off_after_two_fallbacks() {
+    let r = run(&["--rules", SHOP], "天气\n真热\n".as_bytes());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [format!("{GREETING} V1 没听懂").as_str(), "V1 为您转人工"]
+    );
+}
+
+#[test]
+fn chat_piped_explain_shows_topic_path_kind_and_hits() {
+    let r = run(
+        &["chat", "--rules", SHOP, "--explain"],
+        "这件偏 大吗\n天气\n".as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], format!("{GREETING} V1 偏大偏小: 标准码"));
+    assert_eq!(lines[1], "# → 售前 › 尺码 › 偏大偏小 (size_fit) · greeting");
+    assert_eq!(
+        lines[2],
+        "# hit: 偏大 → size_fit at chars 2..5 as \"偏 大\""
+    );
+    assert!(
+        lines[3].starts_with("# → size_fit [售前 › 尺码 › 偏大偏小] tests/fixtures/shop.yaml:11"),
+        "{}",
+        lines[3]
+    );
+    let fallback = lines
+        .iter()
+        .position(|l| *l == "V1 没听懂")
+        .expect("second reply");
+    assert_eq!(lines[fallback + 1], "# → fallback (no node) · fallback");
+    assert_eq!(lines[fallback + 2], "# hits: none");
+}
+
+#[test]
+fn chat_uses_the_bundled_rules_from_any_directory() {
+    let r = run_in(&std::env::temp_dir(), &[], "这件偏大吗\n".as_bytes());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert!(r.stdout.contains("衣见女装旗舰店"), "{}", r.stdout);
+}
+
+#[test]
+fn chat_reports_non_utf8_input_and_keeps_line_alignment() {
+    let r = run(
+        &["chat", "--rules", SHOP],
+        b"\xff\xfe\n\xe5\xb0\xba\xe7\xa0\x81\n",
+    );
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.stdout,
+        format!("\n{GREETING} V1 尺码: 告诉小测身高体重哦\n")
+    );
+    assert!(
+        r.stderr.contains("stdin:1: not valid UTF-8"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn chat_with_broken_rules_prints_the_problems_and_fails() {
+    let r = run(&["chat", "--rules", "tests/fixtures/broken.yaml"], b"hi\n");
+    assert_eq!(r.code, 1);
+    assert!(r
+        .stderr
+        .contains("tests/fixtures/broken.yaml:7:13: unknown variable {agnet}"));
+    assert!(r.stdout.is_empty());
+}
+
+// ───────────────────────────── check ─────────────────────────────
+
+#[test]
+fn check_accepts_a_valid_file() {
+    let r = run(&["check", SHOP, "--deny-warnings"], b"");
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(
+        r.stdout,
+        "tests/fixtures/shop.yaml: valid, 4 nodes, 8 keywords, 5 tests; 0 warnings\n"
+    );
+}
+
+#[test]
+fn check_reports_every_problem_with_line_and_column() {
+    let r = run(&["check", "tests/fixtures/broken.yaml"], b"");
+    assert_eq!(r.code, 1);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "tests/fixtures/broken.yaml:7:13: unknown variable {agnet}; known: shop (presale[0].reply[0])",
+            "tests/fixtures/broken.yaml:8:5: duplicate topic id 'size', first used by presale[0] at line 5 (presale[1])",
+            "tests/fixtures/broken.yaml: 2 errors",
+        ]
+    );
+}
+
+#[test]
+fn check_reports_an_unknown_key_with_line_and_column() {
+    let r = run(&["check", "tests/fixtures/typo.yaml"], b"");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .starts_with("tests/fixtures/typo.yaml:5:5: unknown key 'keyword'; known keys: topic,"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("(presale[0])"));
+}
+
+#[test]
+fn check_deny_warnings_fails_on_a_lint() {
+    let file = "tests/fixtures/lint.yaml";
+    let r = run(&["check", file], b"");
+    assert_eq!(r.code, 0, "warnings alone pass");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "tests/fixtures/lint.yaml:6:5: warning: keyword '邮' is one character: it hits every message containing it; make it longer or move it to whole: (presale[0].keywords[1]) [one_char_keyword]"
+    );
+    assert!(lines[1].starts_with("tests/fixtures/lint.yaml:8:5: warning: no test expects 'return'"));
+    assert!(lines[2].contains(
+        "2 warnings (1 one_char_keyword, 1 untested_node); 1 contained_keyword not listed"
+    ));
+
+    assert_eq!(run(&["check", file, "--deny-warnings"], b"").code, 1);
+    let allowed = run(
+        &[
+            "check",
+            file,
+            "--deny-warnings",
+            "--allow",
+            "one_char_keyword",
+            "--allow",
+            "untested_node",
+        ],
+        b"",
+    );
+    assert_eq!(allowed.code, 0, "{}", allowed.stdout);
+    let pedantic = run(
+        &["check", file, "--pedantic", "--allow", "untested_node"],
+        b"",
+    );
+    assert!(pedantic.stdout.contains("[contained_keyword]"));
+    let bad = run(&["check", file, "--allow", "nonsense"], b"");
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("unknown lint kind"));
+}
+
+#[test]
+fn check_reports_a_missing_file_and_a_non_utf8_file() {
+    let r = run(&["check", "tests/fixtures/no-such.yaml"], b"");
+    assert_eq!(r.code, 2);
+    assert!(r
+        .stderr
+        .starts_with("error: cannot read tests/fixtures/no-such.yaml: "));
+    let r = run(&["check", "tests/fixtures/replay.log"], b"");
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("tests/fixtures/replay.log:3:1: not valid UTF-8 (byte 0xff)"),
+        "{}",
+        r.stderr
+    );
+}
+
+// ───────────────────────────── test ─────────────────────────────
+
+#[test]
+fn test_passes_on_passing_cases() {
+    let r = run(&["test", SHOP], b"");
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["line", "result", "expected", "got", "message"]
+    );
+    assert_eq!(lines.len(), 1 + 5 + 2);
+    assert!(
+        lines[1..6].iter().all(|l| l.contains(" ok ")),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(lines[7], "5 passed, 0 failed");
+}
+
+#[test]
+fn test_fails_and_shows_expected_got_and_hits() {
+    let r = run(&["test", "tests/fixtures/failing.yaml"], b"");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("FAIL"));
+    let failures = r
+        .stdout
+        .split("failures:\n")
+        .nth(1)
+        .expect("a failures section");
+    let lines: Vec<&str> = failures.lines().collect();
+    assert_eq!(
+        &lines[..5],
+        [
+            "tests/fixtures/failing.yaml:10:5: \"退款什么时候到账\"",
+            "    expected: return",
+            "    got:      refund_time",
+            "    hits:     到账@18..24→refund_time",
+            "",
+        ]
+    );
+    assert_eq!(lines[5], "1 passed, 1 failed");
+    let quiet = run(
+        &["test", "tests/fixtures/failing.yaml", "--failures-only"],
+        b"",
+    );
+    assert!(
+        quiet.stdout.starts_with("\nfailures:\n"),
+        "{}",
+        quiet.stdout
+    );
+}
+
+// ───────────────────────────── replay ─────────────────────────────
+
+const LOG: &str = "tests/fixtures/replay.log";
+
+fn json_lines(s: &str) -> Vec<serde_json::Value> {
+    s.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn replay_json_one_object_per_message_skipping_non_utf8() {
+    let r = run(&["replay", LOG, "--rules", SHOP, "--json"], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "tests/fixtures/replay.log:3: not valid UTF-8; skipped\n"
+    );
+    let v = json_lines(&r.stdout);
+    let lines: Vec<u64> = v.iter().map(|o| o["line"].as_u64().unwrap()).collect();
+    assert_eq!(
+        lines,
+        [1, 2, 4, 6, 7, 8],
+        "blank and invalid lines are skipped"
+    );
+    let first = &v[0];
+    assert_eq!(first["message"], "这件偏大吗");
+    assert_eq!(first["topic"], "size_fit");
+    assert_eq!(first["path"], "售前 › 尺码 › 偏大偏小");
+    assert_eq!(first["kind"], "greeting");
+    assert_eq!(first["reply"], format!("{GREETING}\nV1 偏大偏小: 标准码"));
+    assert_eq!(first["handoff"], false);
+    let hit = &first["hits"][0];
+    assert_eq!(
+        (
+            &hit["keyword"],
+            &hit["topic"],
+            &hit["start"],
+            &hit["end"],
+            &hit["text"]
+        ),
+        (
+            &"偏大".into(),
+            &"size_fit".into(),
+            &6.into(),
+            &12.into(),
+            &"偏大".into()
+        )
+    );
+    let fallback = &v[3];
+    assert_eq!(fallback["message"], "今天天气不错");
+    assert!(fallback["topic"].is_null());
+    assert_eq!(fallback["hits"], serde_json::json!([]));
+    let human = &v[5];
+    assert_eq!(
+        (&human["topic"], &human["handoff"]),
+        (&"human".into(), &true.into())
+    );
+    // Each line is its own conversation: every reply greets.
+    assert!(v.iter().all(|o| o["kind"] == "greeting"));
+}
+
+#[test]
+fn replay_sessions_group_lines_until_a_blank_line() {
+    let r = run(
+        &["replay", LOG, "--rules", SHOP, "--json", "--sessions"],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json_lines(&r.stdout);
+    let sessions: Vec<&str> = v.iter().map(|o| o["session"].as_str().unwrap()).collect();
+    assert_eq!(
+        sessions,
+        ["log-1", "log-1", "log-1", "log-6", "log-6", "log-6"]
+    );
+    let kinds: Vec<&str> = v.iter().map(|o| o["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["greeting", "answer", "answer", "greeting", "handoff", "handoff"],
+        "the second fallback in a row hands off"
+    );
+}
+
+#[test]
+fn replay_report_shows_shares_topics_latency_and_fragments() {
+    let r = run(&["replay", LOG, "--rules", SHOP], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = &r.stdout;
+    assert!(out.starts_with("replay of tests/fixtures/replay.log: 6 messages, rules tests/fixtures/shop.yaml (测试小店)\n"), "{out}");
+    assert!(out.contains("(1 line not UTF-8, skipped)"));
+    assert!(out.contains("answered            4   66.7%"), "{out}");
+    assert!(out.contains("fallback            2   33.3%"), "{out}");
+    assert!(out.contains("handed off          1   16.7%"), "{out}");
+    assert!(out.contains("latency of Engine::reply: median "));
+    assert!(out.contains("售后 › 转人工 (human)"));
+    assert!(
+        !out.contains("never chosen"),
+        "every topic answered once: {out}"
+    );
+    let fragments = out.split("unanswered messages").nth(1).expect("fragments");
+    assert!(fragments.contains("1. 天气不错"), "{fragments}");
+    assert!(fragments.contains("e.g. \"今天天气不错\""), "{fragments}");
+}
+
+#[test]
+fn replay_empty_or_missing_log_is_an_error() {
+    let dir = std::env::temp_dir().join(format!("kefu-bot-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.log");
+    std::fs::write(&empty, "\n\n").unwrap();
+    let r = run(&["replay", empty.to_str().unwrap(), "--rules", SHOP], b"");
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("no messages to replay (the log is empty)"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["replay", "tests/fixtures/no-such.log"], b"");
+    assert_eq!(r.code, 2);
+    assert!(r
+        .stderr
+        .starts_with("error: cannot read tests/fixtures/no-such.log: "));
+    std::fs::remove_dir_all(&dir).ok();
+}
