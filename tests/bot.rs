@@ -63,9 +63,14 @@ fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
         .spawn()
         .expect("bot starts");
     let mut input = child.stdin.take().expect("stdin");
-    input.write_all(stdin).expect("write stdin");
-    drop(input);
+    let stdin = stdin.to_vec();
+    // From a thread, so a large input cannot block on a full stdout pipe; the bot may
+    // leave before reading everything (`/quit`, broken rules): a broken pipe is fine.
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
     let out = child.wait_with_output().expect("bot finishes");
+    writer.join().expect("stdin writer");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
