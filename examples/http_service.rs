@@ -203,14 +203,16 @@ async fn health(State(app): State<Arc<App>>) -> Response {
         "shop": engine.shop_name(),
         "nodes": engine.nodes().len(),
         "keywords": engine.keyword_count(),
-        "reloads": app.reloads.load(Ordering::Relaxed),
+        "reloads": app.reloads.load(Ordering::SeqCst),
         "sessions": sessions,
     }))
     .into_response()
 }
 
 /// What tells a rule file changed: modification time and size.
-fn stamp(path: &Path) -> Option<(Option<SystemTime>, u64)> {
+type Stamp = (Option<SystemTime>, u64);
+
+fn stamp(path: &Path) -> Option<Stamp> {
     std::fs::metadata(path)
         .ok()
         .map(|m| (m.modified().ok(), m.len()))
@@ -222,8 +224,9 @@ async fn reload(app: &App, path: &Path, why: &str) {
     match built {
         Ok(Ok(engine)) => {
             let (nodes, keywords) = (engine.nodes().len(), engine.keyword_count());
+            // Counted first: whoever sees the new engine also sees it counted.
+            app.reloads.fetch_add(1, Ordering::SeqCst);
             app.engine.store(Arc::new(engine));
-            app.reloads.fetch_add(1, Ordering::Relaxed);
             eprintln!(
                 "kefu: reloaded {} ({why}): {nodes} nodes, {keywords} keywords",
                 path.display()
@@ -238,9 +241,17 @@ async fn reload(app: &App, path: &Path, why: &str) {
 }
 
 /// Reloads the rules when the file changes or on SIGHUP.
-async fn watch(app: Arc<App>, path: PathBuf, poll: Duration, mut hangup: Hangup) {
-    let mut last = stamp(&path);
-    let mut tick = tokio::time::interval(poll);
+/// `loaded` is the file's stamp taken before the rules in service were read, so a
+/// change made while they were loading is picked up by the first poll.
+async fn watch(
+    app: Arc<App>,
+    path: PathBuf,
+    loaded: Option<Stamp>,
+    poll: Duration,
+    mut hangup: Hangup,
+) {
+    let mut last = loaded;
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + poll, poll);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let why = tokio::select! {
@@ -325,6 +336,7 @@ fn router(app: Arc<App>) -> Router {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let loaded_stamp = cli.rules.as_deref().and_then(stamp);
     let loaded = match &cli.rules {
         Some(p) => Engine::from_path(p),
         None => Engine::builder().build_named(BUNDLED, Some("rules/apparel.yaml")),
@@ -371,7 +383,7 @@ async fn main() -> ExitCode {
     eprintln!("kefu: listening on http://{addr} with {rules}");
     if let Some(path) = cli.rules.clone() {
         let poll = Duration::from_millis(cli.poll_ms.max(10));
-        tokio::spawn(watch(app.clone(), path, poll, hangup));
+        tokio::spawn(watch(app.clone(), path, loaded_stamp, poll, hangup));
     }
     tokio::spawn(sweep(app.clone()));
     let served = axum::serve(listener, router(app))

@@ -69,6 +69,19 @@ pub enum LintKind {
 }
 
 impl LintKind {
+    /// Every kind, in the order of the table in the [module docs](self).
+    pub const ALL: &'static [LintKind] = &[
+        LintKind::ShadowedKeyword,
+        LintKind::DuplicateKeyword,
+        LintKind::RedundantKeyword,
+        LintKind::ContainedKeyword,
+        LintKind::VetoedKeyword,
+        LintKind::OneCharKeyword,
+        LintKind::UntestedNode,
+        LintKind::DuplicateReply,
+        LintKind::ExpiredWindow,
+    ];
+
     /// The snake_case name printed after a lint (`shadowed_keyword` …).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -82,6 +95,21 @@ impl LintKind {
             LintKind::DuplicateReply => "duplicate_reply",
             LintKind::ExpiredWindow => "expired_window",
         }
+    }
+}
+
+/// Parses the snake_case name, as in `bot check --allow duplicate_keyword`.
+impl std::str::FromStr for LintKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        LintKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = LintKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!("unknown lint kind '{s}'; known: {}", names.join(", "))
+            })
     }
 }
 
@@ -750,6 +778,30 @@ mod tests {
             "<rules>: warning: promotion 'd11' ended at 2026-11-11 15:59 UTC and will never show again; delete it or move its dates (first_reply.promotions[0]) [expired_window]"
         );
         assert_eq!(e.lints(at("2027-06-01T00:00:00Z")).len(), 2);
+    }
+
+    #[test]
+    fn lints_of_a_node_follow_its_keywords_in_natural_order() {
+        let e = engine(&format!(
+            "presale:\n  - {{ topic: a, keywords: [甲, 乙, 丙, 丁, 戊, 己, 庚, 辛, 壬, 癸, 子, 丑], reply: [a] }}\n{TESTS}"
+        ));
+        let paths: Vec<String> = kinds(&e, LintKind::OneCharKeyword)
+            .into_iter()
+            .filter_map(|l| l.rule_path)
+            .collect();
+        let want: Vec<String> = (0..12)
+            .map(|i| format!("presale[0].keywords[{i}]"))
+            .collect();
+        assert_eq!(paths, want);
+    }
+
+    #[test]
+    fn kinds_parse_from_their_names() {
+        for k in LintKind::ALL {
+            assert_eq!(k.as_str().parse::<LintKind>(), Ok(*k));
+        }
+        let err = "nope".parse::<LintKind>().unwrap_err();
+        assert!(err.starts_with("unknown lint kind 'nope'; known: shadowed_keyword,"));
     }
 
     #[test]
