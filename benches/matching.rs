@@ -1,0 +1,458 @@
+//! kefu against the alternatives, measured in one run on the same messages and keywords.
+//!
+//! Groups (named by the dimension they vary):
+//! - `keywords`: rule sets of 100 → 50,000 generated keywords, plus the bundled
+//!   rules/apparel.yaml, over one batch of buyer messages per iteration;
+//! - `message_len`: one message per iteration, from 2 chars to 10 KB, at 10,000 keywords;
+//! - `threads`: one engine shared by 1 and 2 threads over the batch;
+//! - `compile`: building each rule set, against building the raw automata.
+//!
+//! `cargo bench --bench matching` runs it all (about 15 minutes on 2 cores);
+//! `KEFU_BENCH_QUICK=1` shrinks sizes and times for a smoke run; `cargo test --benches`
+//! runs every bench once on tiny data. BENCHMARKS.md has the numbers and how to read
+//! them; `python3 benches/report.py` turns criterion's estimates into its table and plot.
+//!
+//! Every bench checks its answer before timing: the engine's replies to probes, the
+//! baselines' occurrence and keyword counts against each other, and the engine's hits
+//! against the baselines', so a fast wrong answer cannot win.
+
+mod common;
+
+use common::{
+    ac_count, contains_best, daachorse_count, engine_keywords, fixed_cases, messages, regex_best,
+    rules_yaml, Baselines, Mode, Source,
+};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
+use kefu::{Engine, MatcherKind, Session};
+use std::hint::black_box;
+use std::time::Duration;
+
+/// One rule set and everything built from it.
+struct Set {
+    /// `100` … `50000`, or `apparel`.
+    label: String,
+    yaml: String,
+    engine: Engine,
+    engine_ac: Engine,
+    base: Baselines,
+}
+
+impl Set {
+    fn new(label: String, yaml: String, with_regex: bool) -> Set {
+        let t0 = std::time::Instant::now();
+        let engine = Engine::from_yaml_str(&yaml).expect("rule set loads");
+        let engine_ac = Engine::builder()
+            .matcher(MatcherKind::AhoCorasick)
+            .build_yaml_str(&yaml)
+            .expect("rule set loads with aho-corasick");
+        let t1 = t0.elapsed();
+        let base = Baselines::new(engine_keywords(&engine), with_regex);
+        eprintln!(
+            "[kefu-bench] set {label}: engines {t1:?}, baselines {:?}",
+            t0.elapsed() - t1
+        );
+        Set {
+            label,
+            yaml,
+            engine,
+            engine_ac,
+            base,
+        }
+    }
+    fn generated(&self) -> bool {
+        self.label != "apparel"
+    }
+}
+
+fn apparel_yaml() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml"))
+        .expect("rules/apparel.yaml")
+}
+
+/// A session that has never replied: every message is answered as a conversation's
+/// first (greeting + answer), so every message does the same kind of work.
+fn fresh() -> Session {
+    Session::new("bench-buyer")
+}
+
+fn topic(engine: &Engine, message: &str) -> Option<String> {
+    engine
+        .reply(&mut fresh(), message)
+        .topic()
+        .map(str::to_owned)
+}
+
+/// The checks run once before timing a set.
+fn check_set(set: &Set, msgs: &[String], norm: &[String]) {
+    for engine in [&set.engine, &set.engine_ac] {
+        assert_eq!(
+            topic(engine, "退货").as_deref(),
+            Some("return"),
+            "{}",
+            set.label
+        );
+        assert_eq!(topic(engine, "我要退貨！！😭").as_deref(), Some("return"));
+        if set.generated() {
+            assert_eq!(topic(engine, "退货运费谁出").as_deref(), Some("return_fee"));
+        } else {
+            let report = engine.run_tests();
+            assert!(
+                report.all_passed(),
+                "apparel tests: {:?}",
+                report.failures().next()
+            );
+        }
+    }
+    // The baselines agree with each other; the engines with each other and with them.
+    let (occurrences, distinct) = common::check_baselines(&set.base, norm);
+    let mut hits = 0;
+    for m in msgs {
+        let a = set.engine.reply(&mut fresh(), m);
+        let b = set.engine_ac.reply(&mut fresh(), m);
+        assert_eq!(a.topic(), b.topic(), "engines disagree on {m:?}");
+        assert_eq!(a.hits, b.hits, "engines' hits differ on {m:?}");
+        hits += a.hits.len();
+    }
+    if set.generated() {
+        // Only `keywords:` entries, each in one node: a hit per distinct keyword.
+        assert_eq!(
+            hits, distinct,
+            "engine hits vs distinct keywords ({})",
+            set.label
+        );
+    }
+    eprintln!(
+        "[kefu-bench] {:>7} keywords ({}): {} messages, {occurrences} occurrences, \
+         {distinct} distinct keyword hits, engine hits {hits}",
+        set.base.keywords.len(),
+        set.label,
+        msgs.len()
+    );
+}
+
+fn configure(c: Criterion, mode: Mode) -> Criterion {
+    match mode {
+        Mode::Full | Mode::Test => c
+            .sample_size(20)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3)),
+        Mode::Quick => c
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(100))
+            .measurement_time(Duration::from_millis(300)),
+    }
+    .without_plots()
+}
+
+fn bench_keywords(c: &mut Criterion, mode: Mode, sets: &[Set], msgs: &[String], norm: &[String]) {
+    let n = msgs.len();
+    let mut g = c.benchmark_group("keywords");
+    g.throughput(Throughput::Elements(n as u64));
+    for set in sets {
+        let p = &set.label;
+        let many = set.base.keywords.len() >= 5_000;
+        g.sample_size(if mode == Mode::Quick { 10 } else { 20 });
+        for (name, engine) in [("reply", &set.engine), ("reply_ac", &set.engine_ac)] {
+            g.bench_function(BenchmarkId::new(name, p), |b| {
+                b.iter_batched_ref(
+                    || vec![fresh(); n],
+                    |sessions| {
+                        for (s, m) in sessions.iter_mut().zip(msgs) {
+                            black_box(engine.reply(s, black_box(m)));
+                        }
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+        g.bench_function(BenchmarkId::new("normalize", p), |b| {
+            b.iter(|| {
+                for m in msgs {
+                    black_box(kefu::normalize::normalize(black_box(m)));
+                }
+            })
+        });
+        let base = &set.base;
+        g.bench_function(BenchmarkId::new("aho_corasick", p), |b| {
+            b.iter(|| norm.iter().map(|t| ac_count(&base.ac, t)).sum::<usize>())
+        });
+        if let Some(dfa) = &base.ac_dfa {
+            g.bench_function(BenchmarkId::new("aho_corasick_dfa", p), |b| {
+                b.iter(|| norm.iter().map(|t| ac_count(dfa, t)).sum::<usize>())
+            });
+        }
+        g.bench_function(BenchmarkId::new("daachorse", p), |b| {
+            b.iter(|| {
+                norm.iter()
+                    .map(|t| daachorse_count(&base.daachorse, t))
+                    .sum::<usize>()
+            })
+        });
+        if many {
+            // A loop over every keyword: seconds per batch, so the fewest samples.
+            g.sample_size(10);
+        }
+        g.bench_function(BenchmarkId::new("contains", p), |b| {
+            b.iter(|| {
+                for t in norm {
+                    black_box(contains_best(&base.keywords, t));
+                }
+            })
+        });
+        if let Some(set) = &base.regex_set {
+            g.bench_function(BenchmarkId::new("regex_set", p), |b| {
+                b.iter(|| {
+                    for t in norm {
+                        black_box(regex_best(set, &base.keywords, t));
+                    }
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+fn bench_message_len(c: &mut Criterion, mode: Mode, set: &Set) {
+    // Raise the 4 KiB default message limit so the engine scans what the baselines
+    // scan; `reply_4k_limit` shows the default engine on the 10 KB cases.
+    let engine = Engine::builder()
+        .max_message_bytes(64 << 10)
+        .build_yaml_str(&set.yaml)
+        .expect("rule set loads");
+    let base = &set.base;
+    let mut g = c.benchmark_group("message_len");
+    g.sample_size(if mode == Mode::Quick { 10 } else { 20 });
+    for case in fixed_cases(mode) {
+        let text = case.text.as_str();
+        let norm = kefu::normalize::normalize(text);
+        let norm = norm.as_str();
+        // Checks: the baselines agree; the engine hits what they hit; probes answer.
+        let (occurrences, distinct) = common::check_baselines(base, &[norm.to_owned()]);
+        let reply = engine.reply(&mut fresh(), text);
+        assert!(!reply.truncated);
+        assert_eq!(reply.hits.len(), distinct, "{}", case.name);
+        if case.name.starts_with("repeat") {
+            assert_eq!(reply.topic(), Some("return"));
+        }
+        if case.name.starts_with("emoji") {
+            assert_eq!((occurrences, reply.topic()), (0, None));
+        }
+        eprintln!(
+            "[kefu-bench] message_len {}: {} bytes, {} normalized bytes, {occurrences} occurrences",
+            case.name,
+            text.len(),
+            norm.len()
+        );
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        let p = case.name;
+        g.bench_function(BenchmarkId::new("reply", p), |b| {
+            b.iter_batched_ref(
+                fresh,
+                |s| {
+                    black_box(engine.reply(s, black_box(text)));
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        if text.len() > 4096 {
+            g.bench_function(BenchmarkId::new("reply_4k_limit", p), |b| {
+                b.iter_batched_ref(
+                    fresh,
+                    |s| {
+                        black_box(set.engine.reply(s, black_box(text)));
+                    },
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+        g.bench_function(BenchmarkId::new("normalize", p), |b| {
+            b.iter(|| kefu::normalize::normalize(black_box(text)))
+        });
+        g.bench_function(BenchmarkId::new("aho_corasick", p), |b| {
+            b.iter(|| ac_count(&base.ac, black_box(norm)))
+        });
+        if let Some(dfa) = &base.ac_dfa {
+            g.bench_function(BenchmarkId::new("aho_corasick_dfa", p), |b| {
+                b.iter(|| ac_count(dfa, black_box(norm)))
+            });
+        }
+        g.bench_function(BenchmarkId::new("daachorse", p), |b| {
+            b.iter(|| daachorse_count(&base.daachorse, black_box(norm)))
+        });
+        g.bench_function(BenchmarkId::new("contains", p), |b| {
+            b.iter(|| contains_best(&base.keywords, black_box(norm)))
+        });
+    }
+    g.finish();
+}
+
+fn bench_threads(c: &mut Criterion, mode: Mode, set: &Set, msgs: &[String]) {
+    let n = msgs.len();
+    let mut g = c.benchmark_group("threads");
+    g.sample_size(if mode == Mode::Quick { 10 } else { 20 });
+    g.throughput(Throughput::Elements(n as u64));
+    for threads in [1usize, 2] {
+        g.bench_function(BenchmarkId::new("reply", threads), |b| {
+            b.iter_batched_ref(
+                || vec![fresh(); n],
+                |sessions| {
+                    let per = n.div_ceil(threads);
+                    std::thread::scope(|scope| {
+                        for (ss, ms) in sessions.chunks_mut(per).zip(msgs.chunks(per)) {
+                            let engine = set.engine.clone();
+                            scope.spawn(move || {
+                                for (s, m) in ss.iter_mut().zip(ms) {
+                                    black_box(engine.reply(s, black_box(m)));
+                                }
+                            });
+                        }
+                    });
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+fn bench_compile(c: &mut Criterion, mode: Mode, sets: &[Set]) {
+    let mut g = c.benchmark_group("compile");
+    for set in sets {
+        let p = &set.label;
+        let kws = &set.base.keywords;
+        g.sample_size(if mode == Mode::Quick || kws.len() >= 5_000 {
+            10
+        } else {
+            20
+        });
+        g.throughput(Throughput::Elements(kws.len() as u64));
+        g.bench_function(BenchmarkId::new("engine", p), |b| {
+            b.iter(|| Engine::from_yaml_str(black_box(&set.yaml)).expect("loads"))
+        });
+        g.bench_function(BenchmarkId::new("engine_ac", p), |b| {
+            b.iter(|| {
+                Engine::builder()
+                    .matcher(MatcherKind::AhoCorasick)
+                    .build_yaml_str(black_box(&set.yaml))
+                    .expect("loads")
+            })
+        });
+        g.bench_function(BenchmarkId::new("aho_corasick", p), |b| {
+            b.iter(|| aho_corasick::AhoCorasick::new(black_box(kws)).expect("builds"))
+        });
+        g.bench_function(BenchmarkId::new("daachorse", p), |b| {
+            b.iter(|| {
+                daachorse::CharwiseDoubleArrayAhoCorasick::<u32>::new(black_box(kws))
+                    .expect("builds")
+            })
+        });
+    }
+    g.finish();
+}
+
+/// `KEFU_BENCH_PROFILE=10000` (a keyword count, or `apparel`; `10000:daachorse` or
+/// `10000:normalize` for a baseline): run the batch of 5,000 messages
+/// `KEFU_BENCH_ROUNDS` times (default 20) inside `profile_*` and exit, for
+/// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*profile_*'`.
+fn profile(spec: &str) {
+    let rounds: usize = std::env::var("KEFU_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let (which, what) = spec.split_once(':').unwrap_or((spec, "reply"));
+    let yaml = if which == "apparel" {
+        apparel_yaml()
+    } else {
+        rules_yaml(
+            which
+                .parse()
+                .expect("KEFU_BENCH_PROFILE: a keyword count or apparel"),
+        )
+    };
+    let engine = Engine::from_yaml_str(&yaml).expect("rule set loads");
+    let (msgs, source) = messages(5_000);
+    let norm: Vec<String> = msgs.iter().map(|m| kefu::normalize::normalize(m)).collect();
+    let daachorse = daachorse::CharwiseDoubleArrayAhoCorasick::<u32>::new(engine_keywords(&engine))
+        .expect("builds");
+    let mut sessions = vec![fresh(); msgs.len()];
+    let mut total = 0;
+    for _ in 0..rounds {
+        total += match what {
+            "reply" => {
+                sessions.iter_mut().for_each(|s| *s = fresh());
+                profile_replies(&engine, &msgs, &mut sessions)
+            }
+            "daachorse" => profile_daachorse(&daachorse, &norm),
+            "normalize" => profile_normalize(&msgs),
+            _ => panic!("KEFU_BENCH_PROFILE: reply, daachorse or normalize after the colon"),
+        };
+    }
+    eprintln!(
+        "[kefu-bench] profiled {what}: {rounds} × {} {source:?} messages at {} keywords ({total})",
+        msgs.len(),
+        engine.keyword_count()
+    );
+}
+
+#[inline(never)]
+fn profile_replies(engine: &Engine, msgs: &[String], sessions: &mut [Session]) -> usize {
+    let mut hits = 0;
+    for (s, m) in sessions.iter_mut().zip(msgs) {
+        hits += black_box(engine.reply(s, m)).hits.len();
+    }
+    hits
+}
+
+#[inline(never)]
+fn profile_daachorse(d: &daachorse::CharwiseDoubleArrayAhoCorasick<u32>, norm: &[String]) -> usize {
+    norm.iter().map(|t| daachorse_count(d, black_box(t))).sum()
+}
+
+#[inline(never)]
+fn profile_normalize(msgs: &[String]) -> usize {
+    msgs.iter()
+        .map(|m| kefu::normalize::normalize(black_box(m)).len())
+        .sum()
+}
+
+fn main() {
+    if let Ok(which) = std::env::var("KEFU_BENCH_PROFILE") {
+        profile(&which);
+        return;
+    }
+    let mode = Mode::detect();
+    let mut c = configure(Criterion::default(), mode).configure_from_args();
+
+    let (msgs, source) = messages(mode.batch());
+    let norm: Vec<String> = msgs.iter().map(|m| kefu::normalize::normalize(m)).collect();
+    eprintln!(
+        "[kefu-bench] mode {mode:?}; {} messages from {}",
+        msgs.len(),
+        match source {
+            Source::Corpus => common::CORPUS,
+            Source::Generated => "the generator (corpus not found)",
+        }
+    );
+    let mut sets: Vec<Set> = mode
+        .sizes()
+        .iter()
+        .map(|&n| Set::new(n.to_string(), rules_yaml(n), mode != Mode::Test || n <= 100))
+        .collect();
+    sets.push(Set::new("apparel".into(), apparel_yaml(), true));
+    for set in &sets {
+        let t = std::time::Instant::now();
+        check_set(set, &msgs, &norm);
+        eprintln!("[kefu-bench] checked {} in {:?}", set.label, t.elapsed());
+    }
+    // The middle set (10,000 keywords; the largest in test mode) for the other groups.
+    let mid = sets
+        .iter()
+        .find(|s| s.label == "10000")
+        .unwrap_or(&sets[sets.len() - 2]);
+
+    bench_keywords(&mut c, mode, &sets, &msgs, &norm);
+    bench_message_len(&mut c, mode, mid);
+    bench_threads(&mut c, mode, mid, &msgs);
+    bench_compile(&mut c, mode, &sets);
+    c.final_summary();
+}
