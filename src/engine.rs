@@ -313,14 +313,21 @@ impl Engine {
             hits,
             truncated,
             notice,
+            body: body_kind,
             node: winner.map(|i| NodeRef { rules, index: i }),
             rules,
             selection,
         }
     }
 
-    /// Runs the rule file's `tests:` cases, each in a fresh session.
+    /// Runs the rule file's `tests:` cases, each in a fresh session, at the current time.
     pub fn run_tests(&self) -> TestReport {
+        self.run_tests_at(SystemTime::now())
+    }
+
+    /// Runs the rule file's `tests:` cases as if at `now`: reproducible whatever the
+    /// promotions and reminders of the file.
+    pub fn run_tests_at(&self, now: SystemTime) -> TestReport {
         let rules = &self.0.rules;
         let outcomes = rules
             .tests
@@ -329,9 +336,9 @@ impl Engine {
             .map(|(i, case)| {
                 let mut session = Session::new(format!("test-{i}"));
                 for m in &case.after {
-                    self.reply(&mut session, m);
+                    self.reply_at(&mut session, m, now);
                 }
-                let r = self.reply(&mut session, &case.says);
+                let r = self.reply_at(&mut session, &case.says, now);
                 let got = r.topic().map(str::to_owned);
                 let topic_ok = got == case.expect;
                 let handoff_ok = case.handoff.is_none_or(|h| h == r.handoff);
@@ -380,7 +387,8 @@ impl Engine {
             .map(|&index| NodeRef { rules, index })
     }
 
-    /// Keywords compiled into the automaton (counting a keyword once per node).
+    /// Entries compiled into the automaton: keywords, whole-message keywords and exclude
+    /// words, each counted once per node that lists it.
     pub fn keyword_count(&self) -> usize {
         self.0.matcher.keyword_count()
     }
@@ -580,6 +588,7 @@ pub struct Reply<'e> {
     pub truncated: bool,
     /// Id of the reminder or promotion added to the greeting, if any.
     pub notice: Option<&'e str>,
+    body: ReplyKind,
     node: Option<NodeRef<'e>>,
     rules: &'e RuleSet,
     selection: Selection,
@@ -593,6 +602,16 @@ impl<'e> Reply<'e> {
     /// The chosen node; `None` on fallback.
     pub fn node(&self) -> Option<NodeRef<'e>> {
         self.node
+    }
+    /// What the body of the reply is, `Answer`, `Fallback` or `Handoff`, whether or not
+    /// the reply opens with a greeting (for which [`Reply::kind`] is a `Greeting*`).
+    pub fn body_kind(&self) -> ReplyKind {
+        self.body
+    }
+    /// Whether the reply opens (or reopens, after a silence) the conversation with a
+    /// greeting.
+    pub fn opens(&self) -> bool {
+        self.kind != self.body
     }
     /// Why this node won: every candidate with its score parts.
     pub fn explain(&self) -> Explanation<'e> {
@@ -609,6 +628,24 @@ impl<'e> Reply<'e> {
             .collect();
         let vetoed = self.selection.vetoed.iter().map(|&i| node(i)).collect();
         Explanation { candidates, vetoed }
+    }
+}
+
+/// The JSON a service sends back: `text`, `kind`, `body_kind`, `topic` (null on
+/// fallback), `handoff`, `truncated`, `notice` and `hits`.
+impl serde::Serialize for Reply<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = ser.serialize_struct("Reply", 8)?;
+        st.serialize_field("text", &self.text)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("body_kind", &self.body)?;
+        st.serialize_field("topic", &self.topic())?;
+        st.serialize_field("handoff", &self.handoff)?;
+        st.serialize_field("truncated", &self.truncated)?;
+        st.serialize_field("notice", &self.notice)?;
+        st.serialize_field("hits", &self.hits)?;
+        st.end()
     }
 }
 

@@ -242,6 +242,16 @@ fn first_reply_greets_then_answers_and_later_replies_only_answer() {
     let mut s = Session::new("x");
     let first = e.reply_at(&mut s, "退货", at("2026-11-12T10:00:00+08:00"));
     assert_eq!(first.text, "亲,您好 大促48小时内发货\n支持7天无理由");
+    assert_eq!(
+        (first.kind, first.body_kind(), first.opens()),
+        (ReplyKind::GreetingReminder, ReplyKind::Answer, true)
+    );
+    let json = serde_json::to_value(&first).unwrap();
+    assert_eq!(json["kind"], "greeting_reminder");
+    assert_eq!(json["body_kind"], "answer");
+    assert_eq!(json["topic"], "return");
+    assert_eq!(json["hits"][0]["keyword"], "退货");
+    assert_eq!(json["hits"][0]["span"]["start"], 0);
     let second = e.reply_at(&mut s, "退货", at("2026-11-12T10:01:00+08:00"));
     assert_eq!(
         (second.kind, second.text.as_str()),
