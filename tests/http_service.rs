@@ -16,41 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// Builds an example with the profile of this test build and returns its path, as
-/// cargo reports it (so `CARGO_TARGET_DIR` and friends are honoured).
-fn build_example(name: &str) -> PathBuf {
-    let cargo = std::env::var_os("CARGO")
-        .or_else(|| option_env!("CARGO").map(Into::into))
-        .unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.args([
-        "build",
-        "--quiet",
-        "--message-format=json",
-        "--example",
-        name,
-    ])
-    .current_dir(ROOT)
-    .stderr(Stdio::inherit());
-    if !cfg!(debug_assertions) {
-        cmd.arg("--release");
-    }
-    let out = cmd.output().expect("cargo runs");
-    assert!(out.status.success(), "cargo build --example {name} failed");
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
-        if msg["reason"] == "compiler-artifact" && msg["target"]["name"] == name {
-            if let Some(exe) = msg["executable"].as_str() {
-                return PathBuf::from(exe);
-            }
-        }
-    }
-    panic!("cargo did not report the executable of example {name}");
-}
+mod common;
+use common::{build_example, ROOT};
 
 fn service_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
