@@ -7,7 +7,7 @@
 //! - `threads`: one engine shared by 1 and 2 threads over the batch;
 //! - `compile`: building each rule set, against building the raw automata.
 //!
-//! `cargo bench --bench matching` runs it all (about 15 minutes on 2 cores);
+//! `cargo bench --bench matching` runs it all (about 17 minutes on 2 cores);
 //! `KEFU_BENCH_QUICK=1` shrinks sizes and times for a smoke run; `cargo test --benches`
 //! runs every bench once on tiny data. BENCHMARKS.md has the numbers and how to read
 //! them; `python3 benches/report.py` turns criterion's estimates into its table and plot.
@@ -19,8 +19,8 @@
 mod common;
 
 use common::{
-    ac_count, contains_best, daachorse_count, engine_keywords, fixed_cases, messages, regex_best,
-    rules_yaml, Baselines, Mode, Source,
+    ac_count, contains_best, daachorse_count, engine_keywords, fixed_cases, fused_count, messages,
+    regex_best, rules_yaml, Baselines, Mode, Source,
 };
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use kefu::{Engine, MatcherKind, Session};
@@ -105,6 +105,11 @@ fn check_set(set: &Set, msgs: &[String], norm: &[String]) {
     }
     // The baselines agree with each other; the engines with each other and with them.
     let (occurrences, distinct) = common::check_baselines(&set.base, norm);
+    let fused: usize = msgs
+        .iter()
+        .map(|m| fused_count(&set.base.daachorse, m))
+        .sum();
+    assert_eq!(fused, occurrences, "fused normalize+scan ({})", set.label);
     let mut hits = 0;
     for m in msgs {
         let a = set.engine.reply(&mut fresh(), m);
@@ -133,9 +138,9 @@ fn check_set(set: &Set, msgs: &[String], norm: &[String]) {
 fn configure(c: Criterion, mode: Mode) -> Criterion {
     match mode {
         Mode::Full | Mode::Test => c
-            .sample_size(20)
+            .sample_size(30)
             .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(3)),
+            .measurement_time(Duration::from_secs(4)),
         Mode::Quick => c
             .sample_size(10)
             .warm_up_time(Duration::from_millis(100))
@@ -151,7 +156,7 @@ fn bench_keywords(c: &mut Criterion, mode: Mode, sets: &[Set], msgs: &[String], 
     for set in sets {
         let p = &set.label;
         let many = set.base.keywords.len() >= 5_000;
-        g.sample_size(if mode == Mode::Quick { 10 } else { 20 });
+        g.sample_size(if mode == Mode::Quick { 10 } else { 30 });
         for (name, engine) in [("reply", &set.engine), ("reply_ac", &set.engine_ac)] {
             g.bench_function(BenchmarkId::new(name, p), |b| {
                 b.iter_batched_ref(
@@ -165,6 +170,19 @@ fn bench_keywords(c: &mut Criterion, mode: Mode, sets: &[Set], msgs: &[String], 
                 )
             });
         }
+        // One conversation for the whole batch: greetings only when it opens, and the
+        // previous message's topic as context (the steady state of a long chat).
+        g.bench_function(BenchmarkId::new("reply_one_session", p), |b| {
+            b.iter_batched_ref(
+                fresh,
+                |session| {
+                    for m in msgs {
+                        black_box(set.engine.reply(session, black_box(m)));
+                    }
+                },
+                BatchSize::PerIteration,
+            )
+        });
         g.bench_function(BenchmarkId::new("normalize", p), |b| {
             b.iter(|| {
                 for m in msgs {
@@ -185,6 +203,13 @@ fn bench_keywords(c: &mut Criterion, mode: Mode, sets: &[Set], msgs: &[String], 
             b.iter(|| {
                 norm.iter()
                     .map(|t| daachorse_count(&base.daachorse, t))
+                    .sum::<usize>()
+            })
+        });
+        g.bench_function(BenchmarkId::new("fused_normalize_scan", p), |b| {
+            b.iter(|| {
+                msgs.iter()
+                    .map(|m| fused_count(&base.daachorse, black_box(m)))
                     .sum::<usize>()
             })
         });
@@ -221,13 +246,14 @@ fn bench_message_len(c: &mut Criterion, mode: Mode, set: &Set) {
         .expect("rule set loads");
     let base = &set.base;
     let mut g = c.benchmark_group("message_len");
-    g.sample_size(if mode == Mode::Quick { 10 } else { 20 });
+    g.sample_size(if mode == Mode::Quick { 10 } else { 30 });
     for case in fixed_cases(mode) {
         let text = case.text.as_str();
         let norm = kefu::normalize::normalize(text);
         let norm = norm.as_str();
         // Checks: the baselines agree; the engine hits what they hit; probes answer.
         let (occurrences, distinct) = common::check_baselines(base, &[norm.to_owned()]);
+        assert_eq!(fused_count(&base.daachorse, text), occurrences);
         let reply = engine.reply(&mut fresh(), text);
         assert!(!reply.truncated);
         assert_eq!(reply.hits.len(), distinct, "{}", case.name);
@@ -279,6 +305,9 @@ fn bench_message_len(c: &mut Criterion, mode: Mode, set: &Set) {
         g.bench_function(BenchmarkId::new("daachorse", p), |b| {
             b.iter(|| daachorse_count(&base.daachorse, black_box(norm)))
         });
+        g.bench_function(BenchmarkId::new("fused_normalize_scan", p), |b| {
+            b.iter(|| fused_count(&base.daachorse, black_box(text)))
+        });
         g.bench_function(BenchmarkId::new("contains", p), |b| {
             b.iter(|| contains_best(&base.keywords, black_box(norm)))
         });
@@ -289,7 +318,7 @@ fn bench_message_len(c: &mut Criterion, mode: Mode, set: &Set) {
 fn bench_threads(c: &mut Criterion, mode: Mode, set: &Set, msgs: &[String]) {
     let n = msgs.len();
     let mut g = c.benchmark_group("threads");
-    g.sample_size(if mode == Mode::Quick { 10 } else { 20 });
+    g.sample_size(if mode == Mode::Quick { 10 } else { 30 });
     g.throughput(Throughput::Elements(n as u64));
     for threads in [1usize, 2] {
         g.bench_function(BenchmarkId::new("reply", threads), |b| {
@@ -323,7 +352,7 @@ fn bench_compile(c: &mut Criterion, mode: Mode, sets: &[Set]) {
         g.sample_size(if mode == Mode::Quick || kws.len() >= 5_000 {
             10
         } else {
-            20
+            30
         });
         g.throughput(Throughput::Elements(kws.len() as u64));
         g.bench_function(BenchmarkId::new("engine", p), |b| {
@@ -351,7 +380,7 @@ fn bench_compile(c: &mut Criterion, mode: Mode, sets: &[Set]) {
 }
 
 /// `KEFU_BENCH_PROFILE=10000` (a keyword count, or `apparel`; `10000:daachorse` or
-/// `10000:normalize` for a baseline): run the batch of 5,000 messages
+/// `10000:normalize` for a baseline, `10000:compile` for `Engine::from_yaml_str`): run the batch of 5,000 messages
 /// `KEFU_BENCH_ROUNDS` times (default 20) inside `profile_*` and exit, for
 /// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*profile_*'`.
 fn profile(spec: &str) {
@@ -384,7 +413,10 @@ fn profile(spec: &str) {
             }
             "daachorse" => profile_daachorse(&daachorse, &norm),
             "normalize" => profile_normalize(&msgs),
-            _ => panic!("KEFU_BENCH_PROFILE: reply, daachorse or normalize after the colon"),
+            "compile" => profile_compile(&yaml),
+            _ => {
+                panic!("KEFU_BENCH_PROFILE: reply, daachorse, normalize or compile after the colon")
+            }
         };
     }
     eprintln!(
@@ -406,6 +438,13 @@ fn profile_replies(engine: &Engine, msgs: &[String], sessions: &mut [Session]) -
 #[inline(never)]
 fn profile_daachorse(d: &daachorse::CharwiseDoubleArrayAhoCorasick<u32>, norm: &[String]) -> usize {
     norm.iter().map(|t| daachorse_count(d, black_box(t))).sum()
+}
+
+#[inline(never)]
+fn profile_compile(yaml: &str) -> usize {
+    Engine::from_yaml_str(black_box(yaml))
+        .expect("loads")
+        .keyword_count()
 }
 
 #[inline(never)]
