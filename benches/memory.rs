@@ -3,7 +3,8 @@
 //! (this bench has its own binary so the counting never slows the timed benches).
 //!
 //! `cargo bench --bench memory` prints a Markdown table and writes
-//! `target/criterion/kefu_memory.json` for `benches/report.py`; `KEFU_BENCH_QUICK=1`
+//! `target/criterion/kefu_memory.json` (under `$CRITERION_HOME` when set) for
+//! `benches/report.py`; `KEFU_BENCH_QUICK=1`
 //! and `cargo test --benches` use smaller sizes (and write nothing).
 
 mod common;
@@ -205,8 +206,14 @@ fn main() {
     if mode == Mode::Test {
         return;
     }
-    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let dir = std::path::Path::new(&dir).join("criterion");
+    // Where criterion writes: $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion.
+    let dir = match std::env::var_os("CRITERION_HOME") {
+        Some(home) => std::path::PathBuf::from(home),
+        None => std::path::Path::new(
+            &std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into()),
+        )
+        .join("criterion"),
+    };
     let items: Vec<String> = rows
         .iter()
         .map(|r| {
