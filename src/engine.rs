@@ -780,3 +780,25 @@ impl fmt::Display for TestOutcome {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncate_cuts_on_a_char_boundary_and_says_so() {
+        // (input, limit, kept, truncated)
+        let cases = [
+            ("退货", 6, "退货", false),
+            ("退货", 100, "退货", false),
+            ("退货", 5, "退", true),
+            ("退货", 3, "退", true),
+            ("退货", 2, "", true),
+            ("abc", 0, "", true),
+            ("", 0, "", false),
+        ];
+        for (input, limit, kept, cut) in cases {
+            assert_eq!(truncate(input, limit), (kept, cut), "{input:?} at {limit}");
+        }
+    }
+}
