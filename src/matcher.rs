@@ -191,7 +191,8 @@ impl Matcher {
     }
 
     /// Finds every keyword, whole-message keyword, exclude and pattern hit.
-    pub(crate) fn scan(&self, nodes: &[Node], norm: &Normalized, original: &str, out: &mut Scan) {
+    pub(crate) fn scan(&self, nodes: &[Node], norm: &Normalized, out: &mut Scan) {
+        let original = norm.original();
         let whole_len = norm.text.len();
         let mut on_match = |id: usize, start: usize, end: usize| {
             let Some(&(a, b)) = self.ranges.get(id) else {
@@ -295,7 +296,7 @@ mod tests {
     fn scan(kind: MatcherKind, nodes: &[Node], text: &str) -> Scan {
         let m = Matcher::new(nodes, kind).unwrap();
         let mut s = Scan::default();
-        m.scan(nodes, &Normalized::new(text), text, &mut s);
+        m.scan(nodes, &Normalized::new(text), &mut s);
         s
     }
 

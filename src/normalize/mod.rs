@@ -91,6 +91,11 @@ impl<'a> Normalized<'a> {
         }
     }
 
+    /// The text this was normalized from.
+    pub(crate) fn original(&self) -> &'a str {
+        self.original
+    }
+
     /// The original byte span of the normalized byte span `start..end` (char boundaries).
     #[inline]
     pub(crate) fn original_span(&self, start: usize, end: usize) -> std::ops::Range<usize> {
