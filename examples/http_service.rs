@@ -8,15 +8,21 @@
 //!
 //! - `POST /reply {"session": "...", "message": "..."}` answers with the reply as
 //!   JSON: `text`, `kind`, `topic` (null on fallback), `path`, `handoff`, `truncated`,
-//!   `notice`, `hits` (`keyword`, `topic`, `kind`, `start`, `end` as byte offsets).
-//!   Errors are `{"error": "..."}` with a 4xx status.
+//!   `notice`, `hits` (`keyword`, `topic`, `kind`, `start`, `end` as byte offsets),
+//!   `turns` (messages answered in this session, this one included).
+//!   Errors are `{"error": "..."}` with a 4xx status, or 503 when the session store
+//!   (Redis) cannot be reached.
 //! - `GET /health` gives the shop, node and keyword counts, the number of reloads
-//!   and of sessions held.
+//!   and of sessions held (in memory; `null` with Redis, where it answers 503 when
+//!   Redis does not answer a PING).
 //!
 //! Sessions live in memory, keyed by the caller's session id, and are forgotten after
 //! `--session-ttl` seconds without a message (at most `--max-sessions`; past that the
-//! least recently used go first). Several replicas would keep them in a shared store
-//! instead: see `docs/SERVICE.md`.
+//! least recently used go first). With `--redis URL` they live in Redis instead, as
+//! the JSON of a `kefu::Session` under `--redis-prefix` + id with the same idle
+//! expiry, so several replicas serve one shop; a session is written back only if it
+//! is still the one the reply was computed from (an atomic compare-and-set script),
+//! else the reply is computed again on the newer session. See `docs/SERVICE.md`.
 //!
 //! The rule file is reloaded without a restart when its modification time or size
 //! changes (checked every `--poll-ms`, default 1 s) or on SIGHUP. The new engine is
@@ -36,7 +42,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use clap::Parser;
-use kefu::{Engine, Session};
+use kefu::{Engine, Reply, Session};
+use redis::aio::MultiplexedConnection;
+use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write;
@@ -50,6 +58,25 @@ use std::time::{Duration, Instant, SystemTime};
 const BUNDLED: &str = include_str!("../rules/apparel.yaml");
 /// Longest session id accepted, in bytes.
 const MAX_SESSION_ID: usize = 128;
+/// How long Redis may take to accept a connection or to answer a command.
+const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+/// After a failed connection to Redis, requests fail at once for this long instead
+/// of each trying again (and waiting) in turn.
+const REDIS_RETRY_AFTER: Duration = Duration::from_millis(250);
+/// Compare-and-set rounds for one message. A round is lost only when another message
+/// of the same session was answered meanwhile, so this is a lot.
+const MAX_CAS_ROUNDS: usize = 16;
+/// KEYS[1] the session key; ARGV: 1 if a session was read, the JSON read, the new
+/// JSON, the TTL in seconds. Writes the new session only if the key still holds what
+/// was read (or still holds nothing); returns 1 if it wrote.
+const COMPARE_AND_SET: &str = r"
+local current = redis.call('GET', KEYS[1])
+if (ARGV[1] == '1' and current == ARGV[2]) or (ARGV[1] == '0' and not current) then
+  redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+  return 1
+end
+return 0
+";
 
 #[derive(Parser)]
 #[command(name = "http_service", about = "kefu as a JSON web service")]
@@ -63,20 +90,59 @@ struct Cli {
     /// Forget a conversation after this many seconds without a message
     #[arg(long, default_value_t = 1800, value_name = "SECS")]
     session_ttl: u64,
-    /// Most conversations held in memory
+    /// Most conversations held in memory (not used with --redis)
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     max_sessions: usize,
     /// How often to look at the rule file for changes, in milliseconds
     #[arg(long, default_value_t = 1000, value_name = "MS")]
     poll_ms: u64,
+    /// Keep sessions in Redis, shared by every replica given the same URL
+    /// (redis://[:PASSWORD@]HOST:PORT[/DB])
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
+    /// Prefix of the Redis keys of sessions (the key is PREFIX + session id)
+    #[arg(long, default_value = "kefu:session:", value_name = "PREFIX")]
+    redis_prefix: String,
 }
 
 struct App {
     engine: ArcSwap<Engine>,
+    store: Store,
+    reloads: AtomicU64,
+}
+
+/// Where conversations are kept between messages.
+enum Store {
+    Memory(MemoryStore),
+    Redis(Box<RedisStore>),
+}
+
+/// Why a message got no reply.
+struct Unanswered {
+    status: StatusCode,
+    message: String,
+}
+
+impl Unanswered {
+    fn unavailable(message: impl Into<String>) -> Self {
+        Unanswered {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<redis::RedisError> for Unanswered {
+    fn from(e: redis::RedisError) -> Self {
+        Unanswered::unavailable(format!("session store unavailable: {e}"))
+    }
+}
+
+/// Sessions in this process's memory: right for one instance.
+struct MemoryStore {
     sessions: Mutex<HashMap<String, Held>>,
     ttl: Duration,
     max_sessions: usize,
-    reloads: AtomicU64,
 }
 
 struct Held {
@@ -84,12 +150,202 @@ struct Held {
     last: Instant,
 }
 
-impl App {
+impl MemoryStore {
     fn sessions(&self) -> MutexGuard<'_, HashMap<String, Held>> {
         // A panic while holding the lock leaves the map usable; keep serving.
         self.sessions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Answers `message` in conversation `id`; returns the reply and the number of
+    /// messages the conversation has had, this one included.
+    fn reply<'e>(&self, engine: &'e Engine, id: &str, message: &str) -> (Reply<'e>, u64) {
+        let now = Instant::now();
+        let mut sessions = self.sessions();
+        if !sessions.contains_key(id) && sessions.len() >= self.max_sessions {
+            evict(&mut sessions, now, self.ttl);
+        }
+        let held = sessions.entry(id.to_owned()).or_insert_with(|| Held {
+            session: Session::new(id),
+            last: now,
+        });
+        if now.duration_since(held.last) > self.ttl {
+            held.session = Session::new(id); // expired, not yet swept
+        }
+        held.last = now;
+        // Replying takes microseconds: holding the lock for it keeps one conversation's
+        // messages in order without a lock per session.
+        let reply = engine.reply(&mut held.session, message);
+        (reply, held.session.turns())
+    }
+
+    /// Forgets idle conversations.
+    fn sweep(&self) {
+        let now = Instant::now();
+        self.sessions()
+            .retain(|_, h| now.duration_since(h.last) <= self.ttl);
+    }
+}
+
+/// Makes room for one more session: drops the expired ones, then the least recently
+/// used tenth.
+fn evict(sessions: &mut HashMap<String, Held>, now: Instant, ttl: Duration) {
+    sessions.retain(|_, h| now.duration_since(h.last) <= ttl);
+    let len = sessions.len();
+    if len == 0 {
+        return;
+    }
+    let mut ages: Vec<Instant> = sessions.values().map(|h| h.last).collect();
+    let k = len / 10;
+    let (_, &mut cutoff, _) = ages.select_nth_unstable(k);
+    sessions.retain(|_, h| h.last > cutoff);
+}
+
+/// Sessions in Redis, shared by replicas: the JSON of a `kefu::Session` under
+/// `prefix + id`, expiring after `ttl` without a message.
+///
+/// Each message reads the session, replies, and writes the session back with a
+/// compare-and-set script: only if the key still holds what was read. If another
+/// replica answered a message of the same conversation in between, the reply is
+/// computed again on the newer session. Two round trips per message, as a plain
+/// GET/SET; no message is lost, no lock can be left behind by a replica that dies.
+struct RedisStore {
+    client: redis::Client,
+    link: tokio::sync::Mutex<Link>,
+    prefix: String,
+    ttl_secs: u64,
+    cas: redis::Script,
+}
+
+/// The state of the one multiplexed connection a replica keeps to Redis.
+enum Link {
+    None,
+    /// Connected; the number tells this connection from the ones before it.
+    Up(u64, MultiplexedConnection),
+    /// The last attempt to connect failed, at this time, with this error.
+    Down(Instant, String, u64),
+}
+
+impl RedisStore {
+    fn new(url: &str, prefix: String, ttl: Duration) -> redis::RedisResult<RedisStore> {
+        Ok(RedisStore {
+            client: redis::Client::open(url)?,
+            link: tokio::sync::Mutex::new(Link::None),
+            prefix,
+            ttl_secs: ttl.as_secs().max(1),
+            cas: redis::Script::new(COMPARE_AND_SET),
+        })
+    }
+
+    /// The connection, made if there is none. While Redis cannot be reached, one
+    /// request at a time tries again (at most every `REDIS_RETRY_AFTER`); the others
+    /// fail at once.
+    async fn connection(&self) -> Result<(u64, MultiplexedConnection), Unanswered> {
+        let mut link = self.link.lock().await;
+        let generation = match &*link {
+            Link::Up(generation, conn) => return Ok((*generation, conn.clone())),
+            Link::Down(at, error, _) if at.elapsed() < REDIS_RETRY_AFTER => {
+                return Err(Unanswered::unavailable(error.clone()))
+            }
+            Link::Down(_, _, generation) => generation + 1,
+            Link::None => 1,
+        };
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(REDIS_TIMEOUT))
+            .set_response_timeout(Some(REDIS_TIMEOUT));
+        match self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+        {
+            Ok(conn) => {
+                *link = Link::Up(generation, conn.clone());
+                Ok((generation, conn))
+            }
+            Err(e) => {
+                let e = Unanswered::from(e);
+                *link = Link::Down(Instant::now(), e.message.clone(), generation);
+                Err(e)
+            }
+        }
+    }
+
+    /// Drops connection `generation` after an error on it: the next request
+    /// connects again.
+    async fn forget(&self, generation: u64) {
+        let mut link = self.link.lock().await;
+        if matches!(&*link, Link::Up(g, _) if *g == generation) {
+            *link = Link::Down(
+                Instant::now() - REDIS_RETRY_AFTER,
+                String::new(),
+                generation,
+            );
+        }
+    }
+
+    /// Runs `f` on the connection; an error drops the connection.
+    async fn with_connection<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut MultiplexedConnection) -> redis::RedisResult<T>,
+    ) -> Result<T, Unanswered> {
+        let (generation, mut conn) = self.connection().await?;
+        match f(&mut conn).await {
+            Ok(t) => Ok(t),
+            Err(e) => {
+                self.forget(generation).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    async fn ping(&self) -> Result<(), Unanswered> {
+        self.with_connection(async |conn| redis::cmd("PING").query_async::<()>(conn).await)
+            .await
+    }
+
+    /// As [`MemoryStore::reply`], with the session read from and written to Redis.
+    async fn reply<'e>(
+        &self,
+        engine: &'e Engine,
+        id: &str,
+        message: &str,
+    ) -> Result<(Reply<'e>, u64), Unanswered> {
+        let key = format!("{}{id}", self.prefix);
+        let answered = self
+            .with_connection(async |conn| {
+                for _ in 0..MAX_CAS_ROUNDS {
+                    let stored: Option<String> = conn.get(&key).await?;
+                    // A missing, expired or unreadable session starts a new conversation.
+                    let mut session = stored
+                        .as_deref()
+                        .and_then(|json| serde_json::from_str::<Session>(json).ok())
+                        .unwrap_or_else(|| Session::new(id));
+                    let reply = engine.reply(&mut session, message);
+                    let Ok(json) = serde_json::to_string(&session) else {
+                        return Ok(None);
+                    };
+                    let written: bool = self
+                        .cas
+                        .key(&key)
+                        .arg(u8::from(stored.is_some()))
+                        .arg(stored.unwrap_or_default())
+                        .arg(json)
+                        .arg(self.ttl_secs)
+                        .invoke_async(conn)
+                        .await?;
+                    if written {
+                        return Ok(Some((reply, session.turns())));
+                    }
+                }
+                Ok(None)
+            })
+            .await?;
+        answered.ok_or_else(|| {
+            Unanswered::unavailable(format!(
+                "session changed {MAX_CAS_ROUNDS} times while this message was answered; retry"
+            ))
+        })
     }
 }
 
@@ -118,6 +374,33 @@ struct ReplyJson {
     truncated: bool,
     notice: Option<String>,
     hits: Vec<HitJson>,
+    turns: u64,
+}
+
+impl ReplyJson {
+    fn new(r: Reply<'_>, turns: u64) -> ReplyJson {
+        ReplyJson {
+            kind: r.kind,
+            topic: r.topic().map(str::to_owned),
+            path: r.node().map(|n| n.display_path()),
+            handoff: r.handoff,
+            truncated: r.truncated,
+            notice: r.notice.map(str::to_owned),
+            hits: r
+                .hits
+                .iter()
+                .map(|h| HitJson {
+                    keyword: h.keyword.to_owned(),
+                    topic: h.topic.to_owned(),
+                    kind: h.kind,
+                    start: h.span.start,
+                    end: h.span.end,
+                })
+                .collect(),
+            text: r.text,
+            turns,
+        }
+    }
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -141,63 +424,25 @@ async fn reply(
     }
     // The engine this request uses, even if a reload swaps in another meanwhile.
     let engine = app.engine.load_full();
-    let now = Instant::now();
-    let mut sessions = app.sessions();
-    if !sessions.contains_key(&req.session) && sessions.len() >= app.max_sessions {
-        evict(&mut sessions, now, app.ttl);
-    }
-    let held = sessions.entry(req.session.clone()).or_insert_with(|| Held {
-        session: Session::new(req.session.as_str()),
-        last: now,
-    });
-    if now.duration_since(held.last) > app.ttl {
-        held.session = Session::new(req.session.as_str()); // expired, not yet swept
-    }
-    held.last = now;
-    // Replying takes microseconds: holding the lock for it keeps one conversation's
-    // messages in order without a lock per session.
-    let r = engine.reply(&mut held.session, &req.message);
-    drop(sessions);
-    let body = ReplyJson {
-        kind: r.kind,
-        topic: r.topic().map(str::to_owned),
-        path: r.node().map(|n| n.display_path()),
-        handoff: r.handoff,
-        truncated: r.truncated,
-        notice: r.notice.map(str::to_owned),
-        hits: r
-            .hits
-            .iter()
-            .map(|h| HitJson {
-                keyword: h.keyword.to_owned(),
-                topic: h.topic.to_owned(),
-                kind: h.kind,
-                start: h.span.start,
-                end: h.span.end,
-            })
-            .collect(),
-        text: r.text,
+    let answered = match &app.store {
+        Store::Memory(m) => Ok(m.reply(&engine, &req.session, &req.message)),
+        Store::Redis(r) => r.reply(&engine, &req.session, &req.message).await,
     };
-    Json(body).into_response()
-}
-
-/// Makes room for one more session: drops the expired ones, then the least recently
-/// used tenth.
-fn evict(sessions: &mut HashMap<String, Held>, now: Instant, ttl: Duration) {
-    sessions.retain(|_, h| now.duration_since(h.last) <= ttl);
-    let len = sessions.len();
-    if len == 0 {
-        return;
+    match answered {
+        Ok((r, turns)) => Json(ReplyJson::new(r, turns)).into_response(),
+        Err(e) => error(e.status, e.message),
     }
-    let mut ages: Vec<Instant> = sessions.values().map(|h| h.last).collect();
-    let k = len / 10;
-    let (_, &mut cutoff, _) = ages.select_nth_unstable(k);
-    sessions.retain(|_, h| h.last > cutoff);
 }
 
 async fn health(State(app): State<Arc<App>>) -> Response {
-    let engine = app.engine.load();
-    let sessions = app.sessions().len();
+    let sessions = match &app.store {
+        Store::Memory(m) => serde_json::json!(m.sessions().len()),
+        Store::Redis(r) => match r.ping().await {
+            Ok(()) => serde_json::Value::Null,
+            Err(e) => return error(e.status, e.message),
+        },
+    };
+    let engine = app.engine.load_full();
     Json(serde_json::json!({
         "status": "ok",
         "shop": engine.shop_name(),
@@ -292,15 +537,16 @@ impl Hangup {
     }
 }
 
-/// Forgets idle conversations.
+/// Forgets idle conversations held in memory.
 async fn sweep(app: Arc<App>) {
-    let every = (app.ttl / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let Store::Memory(memory) = &app.store else {
+        return; // Redis expires them
+    };
+    let every = (memory.ttl / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        let now = Instant::now();
-        app.sessions()
-            .retain(|_, h| now.duration_since(h.last) <= app.ttl);
+        memory.sweep();
     }
 }
 
@@ -348,11 +594,30 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let ttl = Duration::from_secs(cli.session_ttl);
+    let store = match &cli.redis {
+        Some(url) => match RedisStore::new(url, cli.redis_prefix.clone(), ttl) {
+            Ok(r) => Store::Redis(Box::new(r)),
+            Err(e) => {
+                eprintln!("error: --redis: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Store::Memory(MemoryStore {
+            sessions: Mutex::new(HashMap::new()),
+            ttl,
+            max_sessions: cli.max_sessions.max(1),
+        }),
+    };
+    if let Store::Redis(r) = &store {
+        // Serve anyway: replies get a 503 until Redis answers.
+        if let Err(e) = r.ping().await {
+            eprintln!("kefu: warning: {}", e.message);
+        }
+    }
     let app = Arc::new(App {
         engine: ArcSwap::from_pointee(engine),
-        sessions: Mutex::new(HashMap::new()),
-        ttl: Duration::from_secs(cli.session_ttl),
-        max_sessions: cli.max_sessions.max(1),
+        store,
         reloads: AtomicU64::new(0),
     });
     // Before the address is printed: a SIGHUP from then on reloads, never kills.
@@ -380,7 +645,11 @@ async fn main() -> ExitCode {
         .rules
         .as_deref()
         .map_or("the bundled rules".to_owned(), |p| p.display().to_string());
-    eprintln!("kefu: listening on http://{addr} with {rules}");
+    let sessions = match &app.store {
+        Store::Memory(_) => "in memory",
+        Store::Redis(_) => "in Redis",
+    };
+    eprintln!("kefu: listening on http://{addr} with {rules}, sessions {sessions}");
     if let Some(path) = cli.rules.clone() {
         let poll = Duration::from_millis(cli.poll_ms.max(10));
         tokio::spawn(watch(app.clone(), path, loaded_stamp, poll, hangup));
