@@ -47,6 +47,7 @@ use redis::aio::MultiplexedConnection;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -63,9 +64,9 @@ const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 /// After a failed connection to Redis, requests fail at once for this long instead
 /// of each trying again (and waiting) in turn.
 const REDIS_RETRY_AFTER: Duration = Duration::from_millis(250);
-/// Compare-and-set rounds for one message. A round is lost only when another message
-/// of the same session was answered meanwhile, so this is a lot.
-const MAX_CAS_ROUNDS: usize = 16;
+/// How long one message may go on losing compare-and-set rounds (each lost because
+/// another message of the same conversation was written first) before it gets a 503.
+const CAS_DEADLINE: Duration = Duration::from_secs(2);
 /// KEYS[1] the session key; ARGV: 1 if a session was read, the JSON read, the new
 /// JSON, the TTL in seconds. Writes the new session only if the key still holds what
 /// was read (or still holds nothing); returns 1 if it wrote.
@@ -218,20 +219,28 @@ struct RedisStore {
     cas: redis::Script,
 }
 
-/// The state of the one multiplexed connection a replica keeps to Redis.
-enum Link {
-    None,
-    /// Connected; the number tells this connection from the ones before it.
-    Up(u64, MultiplexedConnection),
+/// The one multiplexed connection a replica keeps to Redis.
+struct Link {
+    /// Connections made so far: the number of the current one.
+    made: u64,
+    state: LinkState,
+}
+
+enum LinkState {
+    Idle,
+    Up(MultiplexedConnection),
     /// The last attempt to connect failed, at this time, with this error.
-    Down(Instant, String, u64),
+    Down(Instant, String),
 }
 
 impl RedisStore {
     fn new(url: &str, prefix: String, ttl: Duration) -> redis::RedisResult<RedisStore> {
         Ok(RedisStore {
             client: redis::Client::open(url)?,
-            link: tokio::sync::Mutex::new(Link::None),
+            link: tokio::sync::Mutex::new(Link {
+                made: 0,
+                state: LinkState::Idle,
+            }),
             prefix,
             ttl_secs: ttl.as_secs().max(1),
             cas: redis::Script::new(COMPARE_AND_SET),
@@ -243,14 +252,13 @@ impl RedisStore {
     /// fail at once.
     async fn connection(&self) -> Result<(u64, MultiplexedConnection), Unanswered> {
         let mut link = self.link.lock().await;
-        let generation = match &*link {
-            Link::Up(generation, conn) => return Ok((*generation, conn.clone())),
-            Link::Down(at, error, _) if at.elapsed() < REDIS_RETRY_AFTER => {
+        match &link.state {
+            LinkState::Up(conn) => return Ok((link.made, conn.clone())),
+            LinkState::Down(at, error) if at.elapsed() < REDIS_RETRY_AFTER => {
                 return Err(Unanswered::unavailable(error.clone()))
             }
-            Link::Down(_, _, generation) => generation + 1,
-            Link::None => 1,
-        };
+            LinkState::Down(..) | LinkState::Idle => {}
+        }
         let config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(REDIS_TIMEOUT))
             .set_response_timeout(Some(REDIS_TIMEOUT));
@@ -260,27 +268,24 @@ impl RedisStore {
             .await
         {
             Ok(conn) => {
-                *link = Link::Up(generation, conn.clone());
-                Ok((generation, conn))
+                link.made += 1;
+                link.state = LinkState::Up(conn.clone());
+                Ok((link.made, conn))
             }
             Err(e) => {
                 let e = Unanswered::from(e);
-                *link = Link::Down(Instant::now(), e.message.clone(), generation);
+                link.state = LinkState::Down(Instant::now(), e.message.clone());
                 Err(e)
             }
         }
     }
 
-    /// Drops connection `generation` after an error on it: the next request
+    /// Drops connection number `made` after an error on it: the next request
     /// connects again.
-    async fn forget(&self, generation: u64) {
+    async fn forget(&self, made: u64) {
         let mut link = self.link.lock().await;
-        if matches!(&*link, Link::Up(g, _) if *g == generation) {
-            *link = Link::Down(
-                Instant::now() - REDIS_RETRY_AFTER,
-                String::new(),
-                generation,
-            );
+        if link.made == made && matches!(link.state, LinkState::Up(_)) {
+            link.state = LinkState::Idle;
         }
     }
 
@@ -289,11 +294,11 @@ impl RedisStore {
         &self,
         f: impl AsyncFnOnce(&mut MultiplexedConnection) -> redis::RedisResult<T>,
     ) -> Result<T, Unanswered> {
-        let (generation, mut conn) = self.connection().await?;
+        let (made, mut conn) = self.connection().await?;
         match f(&mut conn).await {
             Ok(t) => Ok(t),
             Err(e) => {
-                self.forget(generation).await;
+                self.forget(made).await;
                 Err(e.into())
             }
         }
@@ -312,40 +317,51 @@ impl RedisStore {
         message: &str,
     ) -> Result<(Reply<'e>, u64), Unanswered> {
         let key = format!("{}{id}", self.prefix);
-        let answered = self
-            .with_connection(async |conn| {
-                for _ in 0..MAX_CAS_ROUNDS {
-                    let stored: Option<String> = conn.get(&key).await?;
-                    // A missing, expired or unreadable session starts a new conversation.
-                    let mut session = stored
-                        .as_deref()
-                        .and_then(|json| serde_json::from_str::<Session>(json).ok())
-                        .unwrap_or_else(|| Session::new(id));
-                    let reply = engine.reply(&mut session, message);
-                    let Ok(json) = serde_json::to_string(&session) else {
-                        return Ok(None);
-                    };
-                    let written: bool = self
-                        .cas
-                        .key(&key)
-                        .arg(u8::from(stored.is_some()))
-                        .arg(stored.unwrap_or_default())
-                        .arg(json)
-                        .arg(self.ttl_secs)
-                        .invoke_async(conn)
-                        .await?;
-                    if written {
-                        return Ok(Some((reply, session.turns())));
+        let deadline = Instant::now() + CAS_DEADLINE;
+        self.with_connection(async |conn| {
+            for round in 0u64.. {
+                let stored: Option<String> = conn.get(&key).await?;
+                // A missing, expired or unreadable session starts a new conversation.
+                let mut session = stored
+                    .as_deref()
+                    .and_then(|json| serde_json::from_str::<Session>(json).ok())
+                    .unwrap_or_else(|| Session::new(id));
+                let reply = engine.reply(&mut session, message);
+                let json = match serde_json::to_string(&session) {
+                    Ok(json) => json,
+                    Err(e) => {
+                        return Ok(Err(Unanswered {
+                            status: StatusCode::INTERNAL_SERVER_ERROR,
+                            message: format!("cannot store the session: {e}"),
+                        }))
                     }
+                };
+                let written: bool = self
+                    .cas
+                    .key(&key)
+                    .arg(u8::from(stored.is_some()))
+                    .arg(stored.unwrap_or_default())
+                    .arg(json)
+                    .arg(self.ttl_secs)
+                    .invoke_async(conn)
+                    .await?;
+                if written {
+                    return Ok(Ok((reply, session.turns())));
                 }
-                Ok(None)
-            })
-            .await?;
-        answered.ok_or_else(|| {
-            Unanswered::unavailable(format!(
-                "session changed {MAX_CAS_ROUNDS} times while this message was answered; retry"
-            ))
+                if Instant::now() >= deadline {
+                    break;
+                }
+                // Another message of this conversation was written first: read it
+                // again after a short random pause, so that the same messages do not
+                // meet again in step.
+                let pause = RandomState::new().hash_one(round) % (200 * round.clamp(1, 10));
+                tokio::time::sleep(Duration::from_micros(pause)).await;
+            }
+            Ok(Err(Unanswered::unavailable(
+                "the session kept changing while this message was answered; retry",
+            )))
         })
+        .await?
     }
 }
 

@@ -11,7 +11,7 @@ use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
@@ -365,9 +365,9 @@ impl LoadReport {
         self.latencies.extend(other.latencies);
     }
 
-    /// Prints requests per second and latency percentiles (run the test with
-    /// `--nocapture` to see them).
-    fn print(&mut self, what: &str, load: Load) {
+    /// Prints requests per second and latency percentiles, and checks that every
+    /// request was answered as it should be.
+    fn checked(mut self, what: &str, load: Load) -> LoadReport {
         self.latencies.sort_unstable();
         let at = |q: f64| {
             let i = ((self.latencies.len() as f64 * q).ceil() as usize).max(1) - 1;
@@ -378,7 +378,7 @@ impl LoadReport {
         } else {
             "release"
         };
-        eprintln!(
+        tell(&format!(
             "load ({what}, {build} build): {} clients x {} requests, {} answered in {:.2} s: \
              {:.0} requests/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
             load.clients,
@@ -389,7 +389,15 @@ impl LoadReport {
             at(0.50).as_secs_f64() * 1e3,
             at(0.99).as_secs_f64() * 1e3,
             at(1.0).as_secs_f64() * 1e3,
+        ));
+        assert_eq!(
+            self.failures,
+            Vec::<String>::new(),
+            "{} failed",
+            self.failed
         );
+        assert_eq!(self.answered, load.clients * load.requests);
+        self
     }
 }
 
@@ -414,31 +422,37 @@ async fn run_load(targets: Vec<SocketAddr>, load: Load, progress: Arc<AtomicUsiz
             let mut version = 0;
             for i in 0..load.requests {
                 let s = i % load.sessions;
-                let (step, lost) = sessions[s];
+                let step = sessions[s].0;
                 let id = format!("{}-c{c}-s{s}", load.tag);
                 let message = SCRIPT[step % SCRIPT.len()].0;
                 let body = serde_json::to_vec(&json!({ "session": id, "message": message }));
                 let body = body.unwrap();
-                let mut target = (step + s) % targets.len();
+                let n = targets.len();
                 let sent = Instant::now();
                 let outcome = loop {
-                    let Some(conn) = conns[target].as_mut() else {
+                    // This message's target, or the next one still alive.
+                    let preferred = (step + s) % n;
+                    let alive = conns.iter_mut().enumerate();
+                    let Some((target, conn)) = alive
+                        .filter_map(|(t, c)| Some((t, c.as_mut()?)))
+                        .min_by_key(|(t, _)| (t + n - preferred) % n)
+                    else {
                         break Err("no target left".to_owned());
                     };
                     match conn.request("POST", "/reply", body.clone()).await {
                         Ok((StatusCode::OK, v)) => break Ok(v),
-                        Ok((status, v)) => break Err(format!("{id}: {status}: {v}")),
+                        Ok((status, v)) => break Err(format!("{status}: {v}")),
                         Err(_) => {
                             conns[target] = None;
                             sessions[s].1 += 1;
                             report.retried += 1;
-                            target = (target + 1) % targets.len();
                         }
                     }
                 };
                 report.latencies.push(sent.elapsed());
-                let checked = outcome
-                    .and_then(|v| check_step(&v, step, step as u64 + 1..=step as u64 + 1 + lost));
+                let first = step as u64 + 1;
+                let lost = sessions[s].1;
+                let checked = outcome.and_then(|v| check_step(&v, step, first..=first + lost));
                 match checked {
                     Ok(v) if v < version => report.fail(format!("{id}: V{v} after V{version}")),
                     Ok(v) => {
@@ -532,15 +546,9 @@ async fn service_survives_load_with_reloads() {
     }
     let reloaded_at = progress.load(Ordering::Relaxed);
 
-    let mut report = running.await.unwrap();
-    report.print("one service, memory sessions, 3 rule deploys", load);
-    assert_eq!(
-        report.failures,
-        Vec::<String>::new(),
-        "{} failed",
-        report.failed
-    );
-    assert_eq!((report.answered, report.retried), (total, 0));
+    let report = running.await.unwrap();
+    let report = report.checked("one service, memory sessions, 3 rule deploys", load);
+    assert_eq!(report.retried, 0);
     assert!(
         rejected_at < total && reloaded_at < total,
         "reloads were not under load"
@@ -552,4 +560,299 @@ async fn service_survives_load_with_reloads() {
         (&h["reloads"], &h["sessions"]),
         (&json!(2), &json!(load.clients * load.sessions + 1))
     );
+}
+
+/// Says something on the test run's stderr even though libtest captures what tests
+/// print: load figures and skips are for whoever runs `cargo test`.
+fn tell(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// A redis-server of the test's own on 127.0.0.1, without persistence; killed on drop.
+struct RedisServer {
+    child: Child,
+    port: u16,
+}
+
+impl RedisServer {
+    /// Whether redis-server is installed. Where it is not, the test says it is
+    /// skipped, unless `KEFU_REQUIRE_REDIS=1`, which makes it fail.
+    fn available(test: &str) -> bool {
+        let found = Command::new("redis-server")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status();
+        match found {
+            Ok(s) if s.success() => true,
+            other => {
+                let required = std::env::var("KEFU_REQUIRE_REDIS").is_ok_and(|v| v == "1");
+                assert!(
+                    !required,
+                    "redis-server not found ({other:?}) and KEFU_REQUIRE_REDIS=1"
+                );
+                tell(&format!(
+                    "SKIPPED: redis-server not found: {test} did not run \
+                     (apt-get install redis-server; KEFU_REQUIRE_REDIS=1 makes this a failure)"
+                ));
+                false
+            }
+        }
+    }
+
+    fn start(port: u16) -> RedisServer {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let server = RedisServer { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while server.connection().is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server on port {port} does not answer"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server
+    }
+
+    fn url(&self) -> String {
+        redis_url(self.port)
+    }
+
+    fn connection(&self) -> redis::RedisResult<redis::Connection> {
+        let mut conn = redis::Client::open(self.url())?.get_connection()?;
+        redis::cmd("PING").query::<()>(&mut conn)?;
+        Ok(conn)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn redis_url(port: u16) -> String {
+    format!("redis://127.0.0.1:{port}")
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A service replica keeping its sessions in Redis at `url`.
+fn replica(test: &str, rules: &str, url: &str) -> Service {
+    Service::start_with(test, rules, &["--redis", url, "--session-ttl", "600"])
+}
+
+fn apparel() -> String {
+    std::fs::read_to_string(Path::new(ROOT).join("rules/apparel.yaml")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_replicas_continue_a_conversation_as_one_service_would() {
+    if !RedisServer::available("redis_replicas_continue_a_conversation_as_one_service_would") {
+        return;
+    }
+    let redis = RedisServer::start(free_port());
+    // The bundled rules: several reply variants per node, rotated per session.
+    let single = Service::start_with("same-single", &apparel(), &[]);
+    let a = replica("same-a", &apparel(), &redis.url());
+    let b = replica("same-b", &apparel(), &redis.url());
+    let messages = [
+        "在吗",
+        "这件尺码偏大吗",
+        "那L呢",
+        "我160 100斤穿什么码",
+        "这件偏大吗",
+        "这件偏大吗",
+        "订单123456789012345678 怎么还没发货",
+        "运费",
+        "今天天气真好",
+        "讲个笑话吧",
+        "我要退货",
+        "运费呢",
+        "好的谢谢",
+    ];
+    let id = "buyer-redis";
+    let mut one = Client::connect(single.addr).await.unwrap();
+    let mut replicas = [
+        Client::connect(a.addr).await.unwrap(),
+        Client::connect(b.addr).await.unwrap(),
+    ];
+    let mut alone = Vec::new();
+    let mut shared = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        alone.push(one.reply(id, m).await.unwrap());
+        shared.push(replicas[i % 2].reply(id, m).await.unwrap());
+    }
+    for (i, (x, y)) in alone.iter().zip(&shared).enumerate() {
+        assert_eq!(
+            x, y,
+            "message {i} ({}) on alternating replicas",
+            messages[i]
+        );
+    }
+    // What the comparison covers: one greeting, context, rotation, captures, handoff.
+    let kind = |i: usize| shared[i]["kind"].as_str().unwrap().to_owned();
+    assert!(kind(0).starts_with("greeting"), "{}", shared[0]);
+    assert!((1..messages.len()).all(|i| !kind(i).starts_with("greeting")));
+    let turns: Vec<u64> = shared
+        .iter()
+        .map(|v| v["turns"].as_u64().unwrap())
+        .collect();
+    assert_eq!(turns, (1..=messages.len() as u64).collect::<Vec<_>>());
+    assert_eq!(shared[2]["topic"], "size_fit", "那L呢 follows 偏大");
+    assert_ne!(shared[4]["text"], shared[5]["text"], "variants rotate");
+    assert_eq!(
+        shared[7]["topic"], "return_fee",
+        "the order number was kept"
+    );
+    assert_eq!(
+        (kind(9), &shared[9]["handoff"]),
+        ("handoff".to_owned(), &json!(true))
+    );
+
+    // In Redis: the JSON of a kefu::Session under the prefix, expiring like --session-ttl.
+    let mut conn = redis.connection().unwrap();
+    let key = format!("kefu:session:{id}");
+    let json: String = redis::cmd("GET").arg(&key).query(&mut conn).unwrap();
+    let session: kefu::Session = serde_json::from_str(&json).unwrap();
+    assert_eq!((session.id(), session.turns()), (id, messages.len() as u64));
+    let ttl: i64 = redis::cmd("TTL").arg(&key).query(&mut conn).unwrap();
+    assert!((590..=600).contains(&ttl), "TTL {ttl}");
+    let h = replicas[0].health().await;
+    assert_eq!((&h["status"], &h["sessions"]), (&json!("ok"), &Value::Null));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_replica_killed_mid_load_loses_no_session() {
+    if !RedisServer::available("redis_replica_killed_mid_load_loses_no_session") {
+        return;
+    }
+    let redis = RedisServer::start(free_port());
+    let mut a = replica("kill-a", &shop_v1(), &redis.url());
+    let b = replica("kill-b", &shop_v1(), &redis.url());
+    let load = Load {
+        clients: 4,
+        requests: 1_000,
+        sessions: 3,
+        tag: "kill",
+    };
+    let total = load.clients * load.requests;
+    let progress = Arc::new(AtomicUsize::new(0));
+    let running = tokio::spawn(run_load(vec![a.addr, b.addr], load, progress.clone()));
+    wait_progress(&progress, total * 3 / 10).await;
+    a.child.kill().unwrap();
+    let killed_at = progress.load(Ordering::Relaxed);
+    let report = running.await.unwrap();
+    let report = report.checked("two replicas sharing Redis, one killed at 30%", load);
+    assert!(
+        killed_at < total && report.retried > 0,
+        "the kill was not under load"
+    );
+    // Every conversation is in Redis, its turns at least the replies it got.
+    let mut conn = redis.connection().unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("kefu:session:kill-*")
+        .query(&mut conn)
+        .unwrap();
+    assert_eq!(keys.len(), load.clients * load.sessions);
+    let mut probe = Client::connect(b.addr).await.unwrap();
+    assert_eq!(probe.health().await["status"], "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_concurrent_messages_of_one_session_are_all_counted() {
+    if !RedisServer::available("redis_concurrent_messages_of_one_session_are_all_counted") {
+        return;
+    }
+    const TASKS: usize = 8;
+    const EACH: usize = 100;
+    let redis = RedisServer::start(free_port());
+    let a = replica("cas-a", &shop_v1(), &redis.url());
+    let b = replica("cas-b", &shop_v1(), &redis.url());
+    let mut tasks = Vec::new();
+    for t in 0..TASKS {
+        let addr = if t % 2 == 0 { a.addr } else { b.addr };
+        tasks.push(tokio::spawn(async move {
+            let mut c = Client::connect(addr).await.unwrap();
+            let mut turns = Vec::new();
+            for _ in 0..EACH {
+                let v = c.reply("one-buyer", "我要退货").await.unwrap();
+                turns.push((v["turns"].as_u64().unwrap(), v["kind"].clone()));
+            }
+            turns
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort_by_key(|(t, _)| *t);
+    // Each message answered on the session as the one before it left it: turns
+    // 1, 2, … with none lost or counted twice, and only the first greets.
+    let turns: Vec<u64> = all.iter().map(|(t, _)| *t).collect();
+    assert_eq!(turns, (1..=(TASKS * EACH) as u64).collect::<Vec<_>>());
+    let greetings: Vec<u64> = all
+        .iter()
+        .filter(|(_, k)| k == "greeting")
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(greetings, [1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_outage_gives_503_and_the_service_recovers() {
+    if !RedisServer::available("redis_outage_gives_503_and_the_service_recovers") {
+        return;
+    }
+    let port = free_port();
+    // Nothing listens on the port yet.
+    let mut svc = replica("outage", &shop_v1(), &redis_url(port));
+    let mut c = Client::connect(svc.addr).await.unwrap();
+    let unavailable = async |c: &mut Client| {
+        let body = serde_json::to_vec(&json!({ "session": "s", "message": "尺码" })).unwrap();
+        let (status, v) = c.request("POST", "/reply", body).await.unwrap();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+        assert!(
+            v["error"]
+                .as_str()
+                .unwrap()
+                .contains("session store unavailable"),
+            "{v}"
+        );
+        let (status, v) = c.request("GET", "/health", Vec::new()).await.unwrap();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    };
+    // Answers again once Redis answers: returns the reply.
+    let recovered = async |c: &mut Client| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match c.reply("s", "尺码").await {
+                Ok(v) => return v,
+                Err(e) => assert!(Instant::now() < deadline, "still failing: {e}"),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    unavailable(&mut c).await;
+    let redis = RedisServer::start(port);
+    assert_eq!(recovered(&mut c).await["kind"], "greeting");
+    drop(redis); // killed: the connection the service holds breaks
+    unavailable(&mut c).await;
+    let _redis = RedisServer::start(port);
+    // A new Redis, without the old data: the conversation starts again.
+    assert_eq!(recovered(&mut c).await["turns"], 1);
+    assert!(
+        svc.child.try_wait().unwrap().is_none(),
+        "the service is still up"
+    );
+    assert!(!svc.stderr().contains("panicked"), "{}", svc.stderr());
 }
