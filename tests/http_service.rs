@@ -485,10 +485,23 @@ fn load_requests() -> usize {
         .unwrap_or(5_000)
 }
 
-/// Waits until `progress` reaches `n`.
-async fn wait_progress(progress: &AtomicUsize, n: usize) {
-    while progress.load(Ordering::Relaxed) < n {
+/// Waits until `progress` reaches `n`, or the load is over.
+async fn wait_progress<T>(progress: &AtomicUsize, n: usize, load: &tokio::task::JoinHandle<T>) {
+    while progress.load(Ordering::Relaxed) < n && !load.is_finished() {
         tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Waits (at most 20 s) until `probe` is answered by the rules of `version` (V1, V2 …).
+async fn wait_version(probe: &mut Client, svc: &Service, version: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !probe
+        .text("probe", "尺码")
+        .await
+        .contains(&format!("{version} 尺码"))
+    {
+        assert!(Instant::now() < deadline, "no reload: {}", svc.stderr());
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -506,23 +519,18 @@ async fn service_survives_load_with_reloads() {
     let running = tokio::spawn(run_load(vec![svc.addr], load, progress.clone()));
 
     let mut probe = Client::connect(svc.addr).await.unwrap();
-    // Deploys `rules` the way deploy tools do (write aside, rename over) and waits
-    // until the probe is answered with `version`.
+    // Deploys `rules` the way deploy tools do: write aside, rename over.
     let deploy = |rules: String| {
         let aside = svc.rules.with_extension("new");
         std::fs::write(&aside, rules).unwrap();
         std::fs::rename(&aside, &svc.rules).unwrap();
     };
-    wait_progress(&progress, total / 10).await;
+    wait_progress(&progress, total / 10, &running).await;
     deploy(shop_v2());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !probe.text("probe", "尺码").await.contains("V2 尺码") {
-        assert!(Instant::now() < deadline, "no reload: {}", svc.stderr());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_version(&mut probe, &svc, "V2").await;
 
     // A broken edit, written in place: reported, and the V2 engine keeps serving.
-    wait_progress(&progress, total / 4).await;
+    wait_progress(&progress, total / 4, &running).await;
     let reloads = probe.health().await["reloads"].as_u64().unwrap();
     assert_eq!(reloads, 1, "the new engine is counted before it serves");
     std::fs::write(
@@ -538,12 +546,9 @@ async fn service_survives_load_with_reloads() {
     assert_eq!(probe.health().await["reloads"], reloads);
     let rejected_at = progress.load(Ordering::Relaxed);
 
-    wait_progress(&progress, total * 2 / 5).await;
+    wait_progress(&progress, total * 2 / 5, &running).await;
     deploy(shop_v1().replace("V1 ", "V3 "));
-    while !probe.text("probe", "尺码").await.contains("V3 尺码") {
-        assert!(Instant::now() < deadline, "no reload: {}", svc.stderr());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_version(&mut probe, &svc, "V3").await;
     let reloaded_at = progress.load(Ordering::Relaxed);
 
     let report = running.await.unwrap();
@@ -748,7 +753,7 @@ async fn redis_replica_killed_mid_load_loses_no_session() {
     let total = load.clients * load.requests;
     let progress = Arc::new(AtomicUsize::new(0));
     let running = tokio::spawn(run_load(vec![a.addr, b.addr], load, progress.clone()));
-    wait_progress(&progress, total * 3 / 10).await;
+    wait_progress(&progress, total * 3 / 10, &running).await;
     a.child.kill().unwrap();
     let killed_at = progress.load(Ordering::Relaxed);
     let report = running.await.unwrap();
