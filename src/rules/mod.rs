@@ -441,11 +441,14 @@ impl Validator {
         let r = n.value;
         let topic = match &r.topic {
             Some(t) => {
-                if !is_ident(&t.value) || t.value == "fallback" {
+                if !is_ident(&t.value)
+                    || t.value == "fallback"
+                    || t.value.len() > crate::session::MAX_TOPIC_BYTES
+                {
                     self.problem(
                         ErrorKind::InvalidTopicId,
                         format!(
-                            "invalid topic id '{}'; use lower-case ASCII like size_fit (and not 'fallback')",
+                            "invalid topic id '{}'; use lower-case ASCII like size_fit, at most 32 chars (and not 'fallback')",
                             t.value
                         ),
                         loc(t),
