@@ -328,11 +328,12 @@ impl Engine {
             }
         }
         let selection = select::select(nodes, scan, work, session, last);
-        let mut hits: Vec<Hit<'e>> = scan
-            .hits
-            .iter()
-            .filter_map(|h| Hit::from_raw(&inner.rules, h))
-            .collect();
+        let mut hits = Vec::with_capacity(scan.hits.len());
+        hits.extend(
+            scan.hits
+                .iter()
+                .filter_map(|h| Hit::from_raw(&inner.rules, h)),
+        );
         hits.sort_unstable_by_key(|h| (h.span.start, h.span.end, h.topic, h.keyword));
         (selection, hits)
     }
@@ -653,8 +654,7 @@ impl<'e> Reply<'e> {
         };
         let candidates = self
             .selection
-            .candidates
-            .as_slice()
+            .ranked()
             .iter()
             .map(|c: &Candidate| (node(c.node), c.score))
             .collect();

@@ -51,6 +51,9 @@ struct Pattern {
     chars: u32,
 }
 
+// One per engine: the size difference does not matter, an indirection on the hot
+// path would.
+#[allow(clippy::large_enum_variant)]
 enum Automaton {
     None,
     Daachorse(CharwiseDoubleArrayAhoCorasick<u32>),

@@ -91,7 +91,7 @@ pub(crate) struct Candidate {
 /// The outcome of selection.
 #[derive(Debug, Default)]
 pub(crate) struct Selection {
-    /// Every node hit and not vetoed, best first.
+    /// Every node hit and not vetoed, the winner first.
     pub(crate) candidates: Ranked,
     /// Nodes vetoed by an exclude word (sorted, unique).
     pub(crate) vetoed: Vec<u32>,
@@ -100,6 +100,13 @@ pub(crate) struct Selection {
 impl Selection {
     pub(crate) fn winner(&self) -> Option<&Candidate> {
         self.candidates.as_slice().first()
+    }
+
+    /// Every candidate, best first.
+    pub(crate) fn ranked(&self) -> Vec<Candidate> {
+        let mut all = self.candidates.as_slice().to_vec();
+        all.sort_unstable_by(|a, b| b.score.cmp_rank(&a.score));
+        all
     }
 }
 
@@ -190,8 +197,8 @@ pub(crate) fn select(
     vetoed.dedup();
     // One hit per distinct (node, keyword or pattern): its first occurrence. This keeps
     // scoring proportional to distinct hits even for a message repeating one keyword.
-    hits.sort_unstable_by_key(|h| (h.node, via_key(h.via), h.chars.start));
-    hits.dedup_by_key(|h| (h.node, via_key(h.via)));
+    hits.sort_unstable_by_key(|h| (via_key(h), h.chars.start));
+    hits.dedup_by_key(|h| via_key(h));
     let is_vetoed = |n: u32| vetoed.binary_search(&n).is_ok();
 
     let last_root = last_topic.map(|t| root_of(nodes, t));
@@ -242,19 +249,31 @@ pub(crate) fn select(
         }
         i = own_end;
     }
-    // `order` is unique per node, so the order is total and an unstable sort is exact.
-    ranked.sort_unstable_by(|a, b| b.score.cmp_rank(&a.score));
+    // The winner first; the rest stay in node order until `Selection::ranked` (only
+    // `explain` needs the full order, and it is total: `order` is unique per node).
+    let best = (1..ranked.len()).fold(0, |best, i| {
+        if ranked[i].score.cmp_rank(&ranked[best].score) == Ordering::Greater {
+            i
+        } else {
+            best
+        }
+    });
+    if best > 0 {
+        ranked.swap(0, best);
+    }
     Selection {
         candidates: Ranked::from_slice(ranked),
         vetoed: vetoed.to_vec(),
     }
 }
 
-fn via_key(v: Via) -> (u8, u32) {
-    match v {
-        Via::Term(t) => (0, t),
-        Via::Pattern(p) => (1, p),
-    }
+/// Orders hits by node, then keywords before patterns, then index.
+fn via_key(h: &RawHit) -> u64 {
+    let via = match h.via {
+        Via::Term(t) => u64::from(t),
+        Via::Pattern(p) => (1 << 32) | u64::from(p),
+    };
+    (u64::from(h.node) << 33) | via
 }
 
 /// The hits of `node` in `hits` sorted by node.
@@ -266,6 +285,9 @@ fn hits_of(hits: &[RawHit], node: u32) -> &[RawHit] {
 
 /// Normalized chars covered by the union of `spans` (char positions).
 fn covered_chars(spans: &mut [(u32, u32)]) -> u32 {
+    if let [(s, e)] = spans {
+        return e.saturating_sub(*s);
+    }
     spans.sort_unstable();
     let mut total = 0u32;
     let mut cur: Option<(u32, u32)> = None;

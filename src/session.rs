@@ -187,7 +187,7 @@ impl<T: Copy, const N: usize> Recent<T, N> {
                 self.len - 1
             }
         };
-        self.items[..=end].rotate_right(1);
+        self.items.copy_within(..end, 1);
         self.items[0] = item;
     }
 }

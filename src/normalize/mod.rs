@@ -16,7 +16,7 @@ mod t2s;
 /// the ASCII rule; CJK ideographs are mapped Traditional → Simplified; any other
 /// alphabetic or numeric char is kept (mapped to Simplified where it is Traditional);
 /// everything else (punctuation, symbols, emoji, spaces, marks) is noise.
-#[inline]
+#[inline(always)]
 pub fn normalize_char(c: char) -> Option<char> {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric().then(|| c.to_ascii_lowercase());
