@@ -7,7 +7,7 @@
 //! row; a variant that needs a capture the session lacks is skipped.
 
 use crate::rules::{RuleSet, Window};
-use crate::session::Session;
+use crate::session::{key_hash, Session};
 use crate::template::Template;
 use jiff::Timestamp;
 
@@ -85,6 +85,7 @@ pub(crate) fn render_variant(
     if n == 0 {
         return;
     }
+    let key = key_hash(key);
     let start = match session.last_variant(key) {
         Some(last) => (last as usize + 1) % n,
         None => session.seed(key) as usize % n,

@@ -7,7 +7,6 @@
 use crate::compose::{self, ReplyKind};
 use crate::error::{Error, ErrorKind, Location, Problem};
 use crate::matcher::{Matcher, MatcherKind, RawHit, Scan, Via};
-use crate::normalize::Normalized;
 use crate::rules::{self, Limits, RuleSet, Section, TermKind};
 use crate::select::{self, Candidate, Score, Selection};
 use crate::session::Session;
@@ -232,24 +231,17 @@ impl Engine {
         let rules = &inner.rules;
         let now = Timestamp::try_from(now).unwrap_or(Timestamp::UNIX_EPOCH);
         let (text, truncated) = truncate(message, inner.max_message_bytes);
-        let norm = Normalized::new(text);
-        let mut scan = Scan::default();
-        inner.matcher.scan(&rules.nodes, &norm, &mut scan);
         let last = session
             .last_topic()
             .and_then(|t| inner.topic_index.get(t))
             .copied();
-        let selection = select::select(
-            &rules.nodes,
-            &norm,
-            &mut scan.hits,
-            &mut scan.vetoed,
-            session,
-            last,
-        );
-        for c in &scan.captures {
-            session.store_capture(&c.name, &c.value);
-        }
+        // The scan's buffers are reused by every reply on this thread: a reply allocates
+        // only what it returns (and what the session keeps).
+        let (selection, hits) = SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.scan_and_select(&mut scratch, session, text, last),
+            // Only reachable if a reply were made from inside another on this thread.
+            Err(_) => self.scan_and_select(&mut Scratch::default(), session, text, last),
+        });
 
         // Sized for a greeting plus an answer: one allocation, no regrowth.
         let mut out = String::with_capacity(512);
@@ -270,6 +262,7 @@ impl Engine {
         let winner = selection.winner().map(|c| c.node as usize);
         let mut handoff = selection
             .candidates
+            .as_slice()
             .iter()
             .any(|c| rules.nodes.get(c.node as usize).is_some_and(|n| n.handoff));
         let body_kind = match winner.and_then(|w| rules.nodes.get(w).map(|n| (w, n))) {
@@ -300,12 +293,6 @@ impl Engine {
         session.turns = session.turns.saturating_add(1);
         session.last_at = Some(now.as_second());
 
-        let mut hits: Vec<Hit<'e>> = scan
-            .hits
-            .iter()
-            .filter_map(|h| Hit::from_raw(rules, h))
-            .collect();
-        hits.sort_by_key(|h| (h.span.start, h.span.end));
         Reply {
             text: out,
             kind: kind.unwrap_or(body_kind),
@@ -318,6 +305,37 @@ impl Engine {
             rules,
             selection,
         }
+    }
+
+    /// Scans `text`, stores its captures in the session and ranks the nodes hit.
+    fn scan_and_select<'e>(
+        &'e self,
+        scratch: &mut Scratch,
+        session: &mut Session,
+        text: &str,
+        last: Option<usize>,
+    ) -> (Selection, Vec<Hit<'e>>) {
+        let inner = &*self.0;
+        let nodes = &inner.rules.nodes;
+        let Scratch { scan, work } = scratch;
+        inner.matcher.scan(nodes, text, scan);
+        for c in &scan.captures {
+            if let (Some(name), Some(value)) = (
+                inner.matcher.capture_name(nodes, c),
+                text.get(c.span.clone()),
+            ) {
+                session.store_capture(name, value);
+            }
+        }
+        let selection = select::select(nodes, scan, work, session, last);
+        let mut hits = Vec::with_capacity(scan.hits.len());
+        hits.extend(
+            scan.hits
+                .iter()
+                .filter_map(|h| Hit::from_raw(&inner.rules, h)),
+        );
+        hits.sort_unstable_by_key(|h| (h.span.start, h.span.end, h.topic, h.keyword));
+        (selection, hits)
     }
 
     /// Runs the rule file's `tests:` cases, each in a fresh session, at the current time.
@@ -417,6 +435,17 @@ impl Engine {
             .sum();
         self.0.matcher.heap_bytes() + rules + self.0.topic_index.len() * 48
     }
+}
+
+/// Buffers one thread's replies reuse.
+#[derive(Default)]
+struct Scratch {
+    scan: Scan,
+    work: select::Work,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 fn truncate(message: &str, max: usize) -> (&str, bool) {
@@ -562,7 +591,7 @@ impl<'e> Hit<'e> {
             ),
         };
         Some(Hit {
-            span: h.orig.clone(),
+            span: h.orig.start as usize..h.orig.end as usize,
             keyword,
             topic: &node.topic,
             kind,
@@ -625,7 +654,7 @@ impl<'e> Reply<'e> {
         };
         let candidates = self
             .selection
-            .candidates
+            .ranked()
             .iter()
             .map(|c: &Candidate| (node(c.node), c.score))
             .collect();

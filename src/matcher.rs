@@ -2,17 +2,23 @@
 //!
 //! Keywords are deduplicated: an automaton pattern id indexes a slice of [`Entry`]s
 //! (the same keyword may belong to several nodes, as a keyword, whole-message keyword
-//! or exclude). A scan is one overlapping pass over the normalized message, then one
-//! `RegexSet` pass over the original text when the file has patterns; captures run
-//! only for the patterns that matched. It never loops over keywords or nodes.
+//! or exclude). A scan is one pass over the buyer's text that normalizes each char
+//! and feeds the kept ones straight into the automaton: no normalized copy of the
+//! message and no offset table are built. A small ring of the last kept chars'
+//! original byte spans (as long as the longest keyword) maps each hit back to what the
+//! buyer wrote. Then one `RegexSet` pass over the original text when the file has
+//! patterns; captures run only for the patterns that matched. A scan never loops over
+//! keywords or nodes.
 //!
 //! The automaton kind is internal: daachorse's charwise double-array automaton by
-//! default (the benchmarks in BENCHMARKS.md show why), the `aho-corasick` crate as an
-//! alternative, kept so the choice stays measured.
+//! default (the benchmarks in BENCHMARKS.md show why), the `aho-corasick` crate's
+//! contiguous NFA as an alternative, kept so the choice stays measured.
 
-use crate::normalize::Normalized;
+use crate::normalize::normalize_char;
 use crate::rules::{Node, TermKind};
-use aho_corasick::AhoCorasick;
+use aho_corasick::automaton::Automaton as _;
+use aho_corasick::nfa::contiguous::NFA;
+use aho_corasick::Anchored;
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder};
 use regex::RegexSet;
 use std::collections::HashMap;
@@ -25,7 +31,7 @@ pub enum MatcherKind {
     /// daachorse's charwise double-array Aho-Corasick (the default).
     #[default]
     Daachorse,
-    /// The `aho-corasick` crate (a contiguous NFA or DFA, as it chooses).
+    /// The `aho-corasick` crate's contiguous NFA, stepped byte by byte.
     AhoCorasick,
 }
 
@@ -38,10 +44,20 @@ pub(crate) struct Entry {
     pub(crate) kind: TermKind,
 }
 
+/// A distinct keyword text: its entries and its length in chars.
+#[derive(Debug, Clone, Copy)]
+struct Pattern {
+    entries: (u32, u32),
+    chars: u32,
+}
+
+// One per engine: the size difference does not matter, an indirection on the hot
+// path would.
+#[allow(clippy::large_enum_variant)]
 enum Automaton {
     None,
     Daachorse(CharwiseDoubleArrayAhoCorasick<u32>),
-    AhoCorasick(AhoCorasick),
+    AhoCorasick(NFA),
 }
 
 /// What one hit is: a node's keyword (by term index) or pattern (by pattern index).
@@ -56,10 +72,10 @@ pub(crate) enum Via {
 pub(crate) struct RawHit {
     pub(crate) node: u32,
     pub(crate) via: Via,
-    /// Span in the normalized text (bytes).
-    pub(crate) norm: Range<usize>,
+    /// Span in normalized chars (the n-th kept char of the message is position n).
+    pub(crate) chars: Range<u32>,
     /// Span in the original text (bytes, char boundaries).
-    pub(crate) orig: Range<usize>,
+    pub(crate) orig: Range<u32>,
     /// Whether this is a whole-message keyword hit.
     pub(crate) whole: bool,
 }
@@ -67,24 +83,43 @@ pub(crate) struct RawHit {
 /// A pattern's capture to store in the session.
 #[derive(Debug, Clone)]
 pub(crate) struct Capture {
-    pub(crate) name: String,
-    pub(crate) value: String,
+    /// Index of the pattern in the matcher's set.
+    pub(crate) regex: u32,
+    /// Index of the capture group in its regex.
+    pub(crate) group: u32,
+    /// Byte span of the captured text in the original message.
+    pub(crate) span: Range<usize>,
 }
 
-/// Output of one scan.
+/// Output of one scan; reused from message to message (see `Engine::reply_at`).
 #[derive(Debug, Default)]
 pub(crate) struct Scan {
     pub(crate) hits: Vec<RawHit>,
     /// Nodes vetoed by an exclude word (may repeat).
     pub(crate) vetoed: Vec<u32>,
     pub(crate) captures: Vec<Capture>,
+    /// Normalized chars in the message.
+    pub(crate) chars: u32,
+    /// Original byte span of the last kept chars, by char position modulo its length.
+    ring: Vec<(u32, u32)>,
+}
+
+impl Scan {
+    fn clear(&mut self) {
+        self.hits.clear();
+        self.vetoed.clear();
+        self.captures.clear();
+        self.chars = 0;
+    }
 }
 
 pub(crate) struct Matcher {
     automaton: Automaton,
-    /// pattern id → `entries[ranges[id].0 .. ranges[id].1]`
-    ranges: Vec<(u32, u32)>,
+    /// automaton pattern id → its entries and length
+    patterns: Vec<Pattern>,
     entries: Vec<Entry>,
+    /// A power of two at least as long as the longest keyword, in chars.
+    ring_len: usize,
     regex_set: Option<RegexSet>,
     /// regex index in the set → (node, pattern index within the node)
     regex_owner: Vec<(u32, u32)>,
@@ -94,7 +129,7 @@ pub(crate) struct Matcher {
 impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Matcher")
-            .field("patterns", &self.ranges.len())
+            .field("patterns", &self.patterns.len())
             .field("entries", &self.entries.len())
             .finish_non_exhaustive()
     }
@@ -123,12 +158,18 @@ impl Matcher {
                 });
             }
         }
-        let mut ranges = Vec::with_capacity(per_text.len());
+        let mut patterns = Vec::with_capacity(per_text.len());
         let mut entries = Vec::with_capacity(keyword_count);
-        for list in per_text {
+        let mut longest = 1;
+        for (list, text) in per_text.into_iter().zip(&texts) {
             let start = entries.len() as u32;
             entries.extend(list);
-            ranges.push((start, entries.len() as u32));
+            let chars = text.chars().count();
+            longest = longest.max(chars);
+            patterns.push(Pattern {
+                entries: (start, entries.len() as u32),
+                chars: chars as u32,
+            });
         }
         let automaton = if texts.is_empty() {
             Automaton::None
@@ -140,7 +181,7 @@ impl Matcher {
                         .map_err(|e| format!("cannot build the keyword automaton: {e}"))?,
                 ),
                 MatcherKind::AhoCorasick => Automaton::AhoCorasick(
-                    AhoCorasick::new(&texts)
+                    NFA::new(&texts)
                         .map_err(|e| format!("cannot build the keyword automaton: {e}"))?,
                 ),
             }
@@ -164,8 +205,9 @@ impl Matcher {
         };
         Ok(Matcher {
             automaton,
-            ranges,
+            patterns,
             entries,
+            ring_len: longest.next_power_of_two(),
             regex_set,
             regex_owner,
             keyword_count,
@@ -185,53 +227,93 @@ impl Matcher {
             Automaton::AhoCorasick(a) => a.memory_usage(),
         };
         automaton
-            + self.ranges.capacity() * std::mem::size_of::<(u32, u32)>()
+            + self.patterns.capacity() * std::mem::size_of::<Pattern>()
             + self.entries.capacity() * std::mem::size_of::<Entry>()
             + self.regex_owner.capacity() * std::mem::size_of::<(u32, u32)>()
     }
 
-    /// Finds every keyword, whole-message keyword, exclude and pattern hit.
-    pub(crate) fn scan(&self, nodes: &[Node], norm: &Normalized, out: &mut Scan) {
-        let original = norm.original();
-        let whole_len = norm.text.len();
-        let mut on_match = |id: usize, start: usize, end: usize| {
-            let Some(&(a, b)) = self.ranges.get(id) else {
+    /// Finds every keyword, whole-message keyword, exclude and pattern hit in `text`
+    /// (shorter than 4 GiB: the engine truncates long messages far below that).
+    pub(crate) fn scan(&self, nodes: &[Node], text: &str, out: &mut Scan) {
+        out.clear();
+        let mut ring = std::mem::take(&mut out.ring);
+        ring.resize(self.ring_len, (0, 0));
+        let mask = self.ring_len - 1;
+        let mut chars: u32 = 0;
+        // Feeds each kept char to `step`, which reports the automaton's patterns that
+        // end at it; records the hits.
+        let on_match = |out: &mut Scan, ring: &[(u32, u32)], id: usize, end: u32| {
+            let Some(p) = self.patterns.get(id) else {
                 return;
             };
+            let start = end.saturating_sub(p.chars);
+            let orig = ring[start as usize & mask].0..ring[(end as usize).wrapping_sub(1) & mask].1;
+            let (a, b) = p.entries;
             for e in self.entries.get(a as usize..b as usize).unwrap_or(&[]) {
                 match e.kind {
                     TermKind::Exclude => out.vetoed.push(e.node),
-                    TermKind::Whole if start != 0 || end != whole_len => {}
+                    TermKind::Whole if start != 0 => {}
                     kind => out.hits.push(RawHit {
                         node: e.node,
                         via: Via::Term(e.term),
-                        norm: start..end,
-                        orig: norm.original_span(start, end),
+                        chars: start..end,
+                        orig: orig.clone(),
                         whole: kind == TermKind::Whole,
                     }),
                 }
             }
         };
         match &self.automaton {
-            Automaton::None => {}
+            Automaton::None => {
+                chars = text.chars().filter_map(normalize_char).count() as u32;
+            }
             Automaton::Daachorse(d) => {
-                for m in d.find_overlapping_iter(&norm.text) {
-                    on_match(m.value() as usize, m.start(), m.end());
+                let mut stepper = d.find_overlapping_stepper();
+                for (pos, c) in text.char_indices() {
+                    let Some(k) = normalize_char(c) else { continue };
+                    ring[chars as usize & mask] = (pos as u32, (pos + c.len_utf8()) as u32);
+                    chars += 1;
+                    stepper.consume(k);
+                    for m in stepper.matches() {
+                        on_match(out, &ring, m.value() as usize, chars);
+                    }
                 }
             }
-            Automaton::AhoCorasick(ac) => {
-                for m in ac.find_overlapping_iter(&norm.text) {
-                    on_match(m.pattern().as_usize(), m.start(), m.end());
+            Automaton::AhoCorasick(nfa) => {
+                let Ok(mut sid) = nfa.start_state(Anchored::No) else {
+                    return;
+                };
+                let mut buf = [0u8; 4];
+                for (pos, c) in text.char_indices() {
+                    let Some(k) = normalize_char(c) else { continue };
+                    ring[chars as usize & mask] = (pos as u32, (pos + c.len_utf8()) as u32);
+                    chars += 1;
+                    let bytes = k.encode_utf8(&mut buf).as_bytes();
+                    let last = bytes.len() - 1;
+                    for (i, &b) in bytes.iter().enumerate() {
+                        sid = nfa.next_state(Anchored::No, sid, b);
+                        // A keyword can only end on a char's last byte.
+                        if i == last && nfa.is_match(sid) {
+                            for j in 0..nfa.match_len(sid) {
+                                on_match(out, &ring, nfa.match_pattern(sid, j).as_usize(), chars);
+                            }
+                        }
+                    }
                 }
             }
         }
+        out.ring = ring;
+        out.chars = chars;
+        // A whole-message keyword must also end the message.
+        out.hits.retain(|h| !h.whole || h.chars.end == chars);
+
         let Some(set) = &self.regex_set else { return };
         // Most messages match no pattern; `is_match` stops early and skips the costlier
         // overlapping search for them.
-        if !set.is_match(original) {
+        if !set.is_match(text) {
             return;
         }
-        for i in set.matches(original).iter() {
+        for i in set.matches(text).iter() {
             let Some(&(node, pi)) = self.regex_owner.get(i) else {
                 continue;
             };
@@ -241,27 +323,36 @@ impl Matcher {
             else {
                 continue;
             };
-            let Some(caps) = p.regex.captures(original) else {
+            let Some(caps) = p.regex.captures(text) else {
                 continue;
             };
             let Some(m) = caps.get(0) else { continue };
-            let norm_span = norm.normalized_span(m.start(), m.end());
+            let kept = |s: &str| s.chars().filter_map(normalize_char).count() as u32;
+            let start = kept(text.get(..m.start()).unwrap_or(""));
             out.hits.push(RawHit {
                 node,
                 via: Via::Pattern(pi),
-                norm: norm_span,
-                orig: m.range(),
+                chars: start..start + kept(m.as_str()),
+                orig: m.start() as u32..m.end() as u32,
                 whole: false,
             });
-            for name in p.regex.capture_names().flatten() {
-                if let Some(v) = caps.name(name) {
+            for (group, c) in caps.iter().enumerate().skip(1) {
+                if let Some(c) = c {
                     out.captures.push(Capture {
-                        name: name.to_owned(),
-                        value: v.as_str().to_owned(),
+                        regex: i as u32,
+                        group: group as u32,
+                        span: c.range(),
                     });
                 }
             }
         }
+    }
+
+    /// The name of a capture's group, if it has one.
+    pub(crate) fn capture_name<'n>(&self, nodes: &'n [Node], c: &Capture) -> Option<&'n str> {
+        let &(node, pi) = self.regex_owner.get(c.regex as usize)?;
+        let p = nodes.get(node as usize)?.patterns.get(pi as usize)?;
+        p.regex.capture_names().nth(c.group as usize).flatten()
     }
 }
 
@@ -296,7 +387,7 @@ mod tests {
     fn scan(kind: MatcherKind, nodes: &[Node], text: &str) -> Scan {
         let m = Matcher::new(nodes, kind).unwrap();
         let mut s = Scan::default();
-        m.scan(nodes, &Normalized::new(text), &mut s);
+        m.scan(nodes, text, &mut s);
         s
     }
 
@@ -321,7 +412,12 @@ mod tests {
             let mut got: Vec<(u32, &str)> = s
                 .hits
                 .iter()
-                .map(|h| (h.node, &"退 貨運費谁出？"[h.orig.clone()]))
+                .map(|h| {
+                    (
+                        h.node,
+                        &"退 貨運費谁出？"[h.orig.start as usize..h.orig.end as usize],
+                    )
+                })
                 .collect();
             got.sort();
             assert_eq!(
@@ -331,6 +427,46 @@ mod tests {
             );
             assert!(s.vetoed.is_empty());
         }
+    }
+
+    #[test]
+    fn spans_map_back_to_what_the_buyer_wrote() {
+        let nodes = vec![
+            node("ret", &[("退货", TermKind::Contains)]),
+            node("size", &[("xl", TermKind::Contains)]),
+        ];
+        let text = "亲，ＸＬ 退 貨😭了";
+        for kind in [MatcherKind::Daachorse, MatcherKind::AhoCorasick] {
+            let s = scan(kind, &nodes, text);
+            let mut got: Vec<(&str, Range<u32>)> = s
+                .hits
+                .iter()
+                .map(|h| {
+                    (
+                        &text[h.orig.start as usize..h.orig.end as usize],
+                        h.chars.clone(),
+                    )
+                })
+                .collect();
+            got.sort_by_key(|g| g.1.start);
+            // Normalized: 亲 x l 退 货 了 — char positions 0..6.
+            assert_eq!(got, vec![("ＸＬ", 1..3), ("退 貨", 3..5)], "{kind:?}");
+            assert_eq!(s.chars, 6);
+        }
+    }
+
+    #[test]
+    fn keywords_longer_than_the_ring_of_a_short_set_still_map() {
+        // The ring is sized by the longest keyword: a 9-char keyword after many chars.
+        let nodes = vec![node("long", &[("一二三四五六七八九", TermKind::Contains)])];
+        let text = format!("{}一二三四五六七八九", "啊".repeat(100));
+        let s = scan(MatcherKind::Daachorse, &nodes, &text);
+        let h = &s.hits[0];
+        assert_eq!(
+            &text[h.orig.start as usize..h.orig.end as usize],
+            "一二三四五六七八九"
+        );
+        assert_eq!(h.chars, 100..109);
     }
 
     #[test]

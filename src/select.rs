@@ -15,8 +15,7 @@
 //! Exclude words veto their node. Work is proportional to the distinct hits, never to
 //! the number of nodes or keywords.
 
-use crate::matcher::{RawHit, Via};
-use crate::normalize::Normalized;
+use crate::matcher::{RawHit, Scan, Via};
 use crate::rules::{Node, Section};
 use crate::session::Session;
 use std::cmp::Ordering;
@@ -92,15 +91,74 @@ pub(crate) struct Candidate {
 /// The outcome of selection.
 #[derive(Debug, Default)]
 pub(crate) struct Selection {
-    /// Every node hit and not vetoed, best first.
-    pub(crate) candidates: Vec<Candidate>,
+    /// Every node hit and not vetoed, the winner first.
+    pub(crate) candidates: Ranked,
     /// Nodes vetoed by an exclude word (sorted, unique).
     pub(crate) vetoed: Vec<u32>,
 }
 
 impl Selection {
     pub(crate) fn winner(&self) -> Option<&Candidate> {
-        self.candidates.first()
+        self.candidates.as_slice().first()
+    }
+
+    /// Every candidate, best first.
+    pub(crate) fn ranked(&self) -> Vec<Candidate> {
+        let mut all = self.candidates.as_slice().to_vec();
+        all.sort_unstable_by(|a, b| b.score.cmp_rank(&a.score));
+        all
+    }
+}
+
+/// Candidates kept inline when there are few (the usual case): a reply carries them
+/// for [`Reply::explain`](crate::Reply::explain) without a heap allocation.
+#[derive(Debug, Clone)]
+pub(crate) enum Ranked {
+    Inline { len: u8, items: [Candidate; INLINE] },
+    Heap(Vec<Candidate>),
+}
+
+const INLINE: usize = 4;
+const NO_CANDIDATE: Candidate = Candidate {
+    node: 0,
+    score: Score {
+        whole: false,
+        coverage: 0,
+        distinct: 0,
+        priority: 0,
+        context: 0,
+        stage: 0,
+        order: 0,
+    },
+};
+
+impl Default for Ranked {
+    fn default() -> Ranked {
+        Ranked::Inline {
+            len: 0,
+            items: [NO_CANDIDATE; INLINE],
+        }
+    }
+}
+
+impl Ranked {
+    fn from_slice(list: &[Candidate]) -> Ranked {
+        if list.len() > INLINE {
+            return Ranked::Heap(list.to_vec());
+        }
+        let mut items = [NO_CANDIDATE; INLINE];
+        items[..list.len()].copy_from_slice(list);
+        Ranked::Inline {
+            len: list.len() as u8,
+            items,
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[Candidate] {
+        match self {
+            Ranked::Inline { len, items } => &items[..usize::from(*len).min(INLINE)],
+            Ranked::Heap(v) => v,
+        }
     }
 }
 
@@ -119,62 +177,68 @@ pub(crate) fn root_of(nodes: &[Node], mut node: usize) -> usize {
     node
 }
 
+/// Buffers reused from one selection to the next.
+#[derive(Debug, Default)]
+pub(crate) struct Work {
+    spans: Vec<(u32, u32)>,
+    ranked: Vec<Candidate>,
+}
+
 /// Scores the hit nodes. `last_topic` is the session's last topic as a node index.
 pub(crate) fn select(
     nodes: &[Node],
-    norm: &Normalized,
-    hits: &mut Vec<RawHit>,
-    vetoed: &mut Vec<u32>,
+    scan: &mut Scan,
+    work: &mut Work,
     session: &Session,
     last_topic: Option<usize>,
 ) -> Selection {
+    let Scan { hits, vetoed, .. } = scan;
     vetoed.sort_unstable();
     vetoed.dedup();
     // One hit per distinct (node, keyword or pattern): its first occurrence. This keeps
     // scoring proportional to distinct hits even for a message repeating one keyword.
-    hits.sort_by_key(|h| (h.node, via_key(h.via), h.norm.start));
-    hits.dedup_by_key(|h| (h.node, via_key(h.via)));
+    hits.sort_unstable_by_key(|h| (via_key(h), h.chars.start));
+    hits.dedup_by_key(|h| via_key(h));
     let is_vetoed = |n: u32| vetoed.binary_search(&n).is_ok();
 
     let last_root = last_topic.map(|t| root_of(nodes, t));
     let stage = stage_group(session.stage());
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut candidates: Vec<Candidate> = Vec::new();
+    let Work { spans, ranked } = work;
+    ranked.clear();
     let mut i = 0;
     while i < hits.len() {
         let node = hits[i].node;
         let own_end = i + hits[i..].iter().take_while(|h| h.node == node).count();
-        if !is_vetoed(node) {
+        if let Some(n) = nodes.get(node as usize).filter(|_| !is_vetoed(node)) {
             let idx = node as usize;
             spans.clear();
             let mut distinct = 0u32;
             let mut whole = false;
             for h in &hits[i..own_end] {
-                spans.push((h.norm.start, h.norm.end));
+                spans.push((h.chars.start, h.chars.end));
                 distinct += 1;
                 whole |= h.whole;
             }
-            let mut anc = nodes.get(idx).and_then(|n| n.parent);
+            let mut anc = n.parent;
             while let Some(a) = anc {
                 if !is_vetoed(a as u32) {
                     for h in hits_of(hits, a as u32) {
-                        spans.push((h.norm.start, h.norm.end));
+                        spans.push((h.chars.start, h.chars.end));
                         distinct += 1;
                     }
                 }
                 anc = nodes.get(a).and_then(|n| n.parent);
             }
-            let n = &nodes[idx];
             let context = match (last_topic, last_root) {
                 (Some(t), _) if t == idx => 2,
                 (_, Some(r)) if root_of(nodes, idx) == r => 1,
                 _ => 0,
             };
-            candidates.push(Candidate {
+            ranked.push(Candidate {
                 node,
                 score: Score {
                     whole,
-                    coverage: covered_chars(norm, &mut spans),
+                    coverage: covered_chars(spans),
                     distinct,
                     priority: n.priority,
                     context,
@@ -185,18 +249,31 @@ pub(crate) fn select(
         }
         i = own_end;
     }
-    candidates.sort_by(|a, b| b.score.cmp_rank(&a.score));
+    // The winner first; the rest stay in node order until `Selection::ranked` (only
+    // `explain` needs the full order, and it is total: `order` is unique per node).
+    let best = (1..ranked.len()).fold(0, |best, i| {
+        if ranked[i].score.cmp_rank(&ranked[best].score) == Ordering::Greater {
+            i
+        } else {
+            best
+        }
+    });
+    if best > 0 {
+        ranked.swap(0, best);
+    }
     Selection {
-        candidates,
-        vetoed: std::mem::take(vetoed),
+        candidates: Ranked::from_slice(ranked),
+        vetoed: vetoed.to_vec(),
     }
 }
 
-fn via_key(v: Via) -> (u8, u32) {
-    match v {
-        Via::Term(t) => (0, t),
-        Via::Pattern(p) => (1, p),
-    }
+/// Orders hits by node, then keywords before patterns, then index.
+fn via_key(h: &RawHit) -> u64 {
+    let via = match h.via {
+        Via::Term(t) => u64::from(t),
+        Via::Pattern(p) => (1 << 32) | u64::from(p),
+    };
+    (u64::from(h.node) << 33) | via
 }
 
 /// The hits of `node` in `hits` sorted by node.
@@ -206,25 +283,28 @@ fn hits_of(hits: &[RawHit], node: u32) -> &[RawHit] {
     hits.get(start..end).unwrap_or(&[])
 }
 
-/// Chars of the normalized text covered by the union of `spans`.
-fn covered_chars(norm: &Normalized, spans: &mut [(usize, usize)]) -> u32 {
+/// Normalized chars covered by the union of `spans` (char positions).
+fn covered_chars(spans: &mut [(u32, u32)]) -> u32 {
+    if let [(s, e)] = spans {
+        return e.saturating_sub(*s);
+    }
     spans.sort_unstable();
-    let mut total = 0;
-    let mut cur: Option<(usize, usize)> = None;
+    let mut total = 0u32;
+    let mut cur: Option<(u32, u32)> = None;
     for &(s, e) in spans.iter() {
         match cur {
             Some((cs, ce)) if s <= ce => cur = Some((cs, ce.max(e))),
             Some((cs, ce)) => {
-                total += norm.char_len(cs, ce);
+                total = total.saturating_add(ce - cs);
                 cur = Some((s, e));
             }
             None => cur = Some((s, e)),
         }
     }
     if let Some((cs, ce)) = cur {
-        total += norm.char_len(cs, ce);
+        total = total.saturating_add(ce - cs);
     }
-    u32::try_from(total).unwrap_or(u32::MAX)
+    total
 }
 
 #[cfg(test)]
@@ -286,13 +366,12 @@ mod tests {
 
     #[test]
     fn coverage_counts_overlaps_once_in_chars() {
-        let n = Normalized::new("退货运费xl谁出");
-        // 退货 (0..6) and 退货运费 (0..12) overlap; xl (12..14) is ASCII: 1 byte a char.
-        let mut spans = vec![(0, 6), (0, 12), (12, 14)];
-        assert_eq!(covered_chars(&n, &mut spans), 6);
-        let mut none: Vec<(usize, usize)> = vec![];
-        assert_eq!(covered_chars(&n, &mut none), 0);
-        let mut apart = vec![(14, 20), (0, 3)];
-        assert_eq!(covered_chars(&n, &mut apart), 3);
+        // In 退货运费xl谁出: 退货 (0..2) and 退货运费 (0..4) overlap; xl is 4..6.
+        let mut spans = vec![(0, 2), (0, 4), (4, 6)];
+        assert_eq!(covered_chars(&mut spans), 6);
+        let mut none: Vec<(u32, u32)> = vec![];
+        assert_eq!(covered_chars(&mut none), 0);
+        let mut apart = vec![(6, 8), (0, 1)];
+        assert_eq!(covered_chars(&mut apart), 3);
     }
 }

@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 pub const MAX_CAPTURES: usize = 16;
 /// Chars kept of one captured value.
 pub const MAX_CAPTURE_CHARS: usize = 64;
+/// Longest topic id, in bytes (rule files are checked against it).
+pub(crate) const MAX_TOPIC_BYTES: usize = 32;
 const MAX_RECENT_TOPICS: usize = 4;
 const MAX_ROTATIONS: usize = 32;
 
@@ -38,15 +40,17 @@ pub struct Session {
     /// Unix seconds of the last message.
     pub(crate) last_at: Option<i64>,
     /// Topics answered, most recent first.
-    pub(crate) recent_topics: Vec<String>,
+    #[serde(serialize_with = "ser_topics", deserialize_with = "de_topics")]
+    pub(crate) recent_topics: Recent<TopicId, MAX_RECENT_TOPICS>,
     /// Section of the last answered topic: pre-sale until an order-related topic.
     pub(crate) stage: Option<Section>,
     pub(crate) captures: BTreeMap<String, String>,
     /// Insertion order of `captures`, oldest first (to evict the oldest).
     pub(crate) capture_order: Vec<String>,
     pub(crate) fallbacks_in_row: u32,
-    /// Reply key → variant index sent last, most recent first.
-    pub(crate) rotations: Vec<(String, u32)>,
+    /// Reply key (as [`key_hash`]) → variant index sent last, most recent first.
+    #[serde(deserialize_with = "de_rotations")]
+    pub(crate) rotations: Recent<(u32, u32), MAX_ROTATIONS>,
 }
 
 impl Session {
@@ -71,7 +75,7 @@ impl Session {
 
     /// The topic of the last answered message, if any.
     pub fn last_topic(&self) -> Option<&str> {
-        self.recent_topics.first().map(String::as_str)
+        self.recent_topics.as_slice().first().map(TopicId::as_str)
     }
 
     /// The stage of the conversation: the section of the last answered topic
@@ -86,12 +90,8 @@ impl Session {
     }
 
     pub(crate) fn remember_topic(&mut self, topic: &str, section: Section) {
-        if let Some(i) = self.recent_topics.iter().position(|t| t == topic) {
-            let t = self.recent_topics.remove(i);
-            self.recent_topics.insert(0, t);
-        } else {
-            self.recent_topics.insert(0, topic.to_owned());
-            self.recent_topics.truncate(MAX_RECENT_TOPICS);
+        if let Some(t) = TopicId::new(topic) {
+            self.recent_topics.touch(t, |x| *x == t);
         }
         self.stage = Some(section);
     }
@@ -115,35 +115,162 @@ impl Session {
         }
     }
 
-    /// The variant index sent last for `key`, if any.
-    pub(crate) fn last_variant(&self, key: &str) -> Option<u32> {
+    /// The variant index sent last for the reply key `key` (a [`key_hash`]), if any.
+    pub(crate) fn last_variant(&self, key: u32) -> Option<u32> {
         self.rotations
+            .as_slice()
             .iter()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| *k == key)
             .map(|(_, i)| *i)
     }
 
-    pub(crate) fn set_variant(&mut self, key: &str, index: u32) {
-        // Move an existing slot to the front in place: no allocation on the usual path.
-        if let Some(i) = self.rotations.iter().position(|(k, _)| k == key) {
-            self.rotations[..=i].rotate_right(1);
-            self.rotations[0].1 = index;
-            return;
-        }
-        self.rotations.insert(0, (key.to_owned(), index));
-        self.rotations.truncate(MAX_ROTATIONS);
+    pub(crate) fn set_variant(&mut self, key: u32, index: u32) {
+        self.rotations.touch((key, index), |(k, _)| *k == key);
     }
 
-    /// A stable number from the session id and a key: which variant a buyer sees first.
-    pub(crate) fn seed(&self, key: &str) -> u32 {
-        // FNV-1a: stable across runs and platforms, unlike std's RandomState.
-        let mut h: u32 = 0x811c_9dc5;
-        for b in self.id.bytes().chain([0]).chain(key.bytes()) {
-            h ^= u32::from(b);
-            h = h.wrapping_mul(0x0100_0193);
-        }
+    /// A stable number from the session id and a reply key: which variant a buyer sees
+    /// first.
+    pub(crate) fn seed(&self, key: u32) -> u32 {
+        let mut h = fnv(FNV_START, self.id.as_bytes());
+        h = fnv(h, &key.to_le_bytes());
         h
     }
+}
+
+const FNV_START: u32 = 0x811c_9dc5;
+
+/// FNV-1a: stable across runs, platforms and versions, unlike std's `RandomState`.
+fn fnv(mut h: u32, bytes: &[u8]) -> u32 {
+    for &b in bytes {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// The number a reply key (a topic id, `#greeting` …) is stored under in a session.
+pub(crate) fn key_hash(key: &str) -> u32 {
+    fnv(FNV_START, key.as_bytes())
+}
+
+/// A most-recent-first list of at most `N` small items, kept inline: updating a session
+/// never allocates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Recent<T, const N: usize> {
+    len: usize,
+    items: [T; N],
+}
+
+impl<T: Copy + Default, const N: usize> Default for Recent<T, N> {
+    fn default() -> Self {
+        Recent {
+            len: 0,
+            items: [T::default(); N],
+        }
+    }
+}
+
+impl<T: Copy, const N: usize> Recent<T, N> {
+    pub(crate) fn as_slice(&self) -> &[T] {
+        &self.items[..self.len.min(N)]
+    }
+
+    /// Puts `item` first. The item `same` finds moves up; else the oldest falls off.
+    fn touch(&mut self, item: T, same: impl Fn(&T) -> bool) {
+        if N == 0 {
+            return;
+        }
+        let end = match self.as_slice().iter().position(same) {
+            Some(i) => i,
+            None => {
+                self.len = (self.len + 1).min(N);
+                self.len - 1
+            }
+        };
+        self.items.copy_within(..end, 1);
+        self.items[0] = item;
+    }
+}
+
+impl<T: Serialize + Copy, const N: usize> Serialize for Recent<T, N> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.as_slice())
+    }
+}
+
+/// A topic id stored inline (ids are short ASCII, checked when rules load).
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct TopicId {
+    len: u8,
+    bytes: [u8; MAX_TOPIC_BYTES],
+}
+
+impl TopicId {
+    /// `None` when `topic` is longer than [`MAX_TOPIC_BYTES`].
+    fn new(topic: &str) -> Option<TopicId> {
+        let mut bytes = [0; MAX_TOPIC_BYTES];
+        bytes
+            .get_mut(..topic.len())?
+            .copy_from_slice(topic.as_bytes());
+        Some(TopicId {
+            len: topic.len() as u8,
+            bytes,
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        // Always whole UTF-8: copied from a `&str` in full.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len).min(MAX_TOPIC_BYTES)]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Debug for TopicId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+fn ser_topics<S: serde::Serializer>(
+    t: &Recent<TopicId, MAX_RECENT_TOPICS>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(t.as_slice().iter().map(TopicId::as_str))
+}
+
+/// Most recent first, as written; ids too long to be a topic are dropped.
+fn de_topics<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Recent<TopicId, MAX_RECENT_TOPICS>, D::Error> {
+    let list = Vec::<String>::deserialize(d)?;
+    let mut out = Recent::default();
+    for t in list.iter().rev().filter_map(|t| TopicId::new(t)) {
+        out.touch(t, |x| *x == t);
+    }
+    Ok(out)
+}
+
+/// A rotation slot as stored: `[key hash, variant]`, or `[key, variant]` as sessions
+/// saved by kefu before 0.1 wrote it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RotationSlot {
+    Hashed(u32, u32),
+    Named(String, u32),
+}
+
+fn de_rotations<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Recent<(u32, u32), MAX_ROTATIONS>, D::Error> {
+    let list = Vec::<RotationSlot>::deserialize(d)?;
+    let mut out = Recent::default();
+    for slot in list.iter().rev() {
+        let slot = match slot {
+            RotationSlot::Hashed(k, i) => (*k, *i),
+            RotationSlot::Named(k, i) => (key_hash(k), *i),
+        };
+        out.touch(slot, |(k, _)| *k == slot.0);
+    }
+    Ok(out)
 }
 
 /// Control, bidi and other format characters, never echoed from buyer text.
@@ -167,7 +294,13 @@ mod tests {
         for t in ["a", "b", "c", "d", "e", "f", "c"] {
             s.remember_topic(t, Section::Presale);
         }
-        assert_eq!(s.recent_topics, vec!["c", "f", "e", "d"]);
+        let topics: Vec<&str> = s
+            .recent_topics
+            .as_slice()
+            .iter()
+            .map(TopicId::as_str)
+            .collect();
+        assert_eq!(topics, vec!["c", "f", "e", "d"]);
         assert_eq!(s.last_topic(), Some("c"));
     }
 
@@ -190,17 +323,50 @@ mod tests {
     fn rotations_are_bounded() {
         let mut s = Session::new("a");
         for i in 0..100 {
-            s.set_variant(&format!("t{i}"), 1);
+            s.set_variant(key_hash(&format!("t{i}")), 1);
         }
-        assert_eq!(s.rotations.len(), MAX_ROTATIONS);
-        assert_eq!(s.last_variant("t99"), Some(1));
-        assert_eq!(s.last_variant("t0"), None);
+        assert_eq!(s.rotations.as_slice().len(), MAX_ROTATIONS);
+        assert_eq!(s.last_variant(key_hash("t99")), Some(1));
+        assert_eq!(s.last_variant(key_hash("t0")), None);
+        s.set_variant(key_hash("t90"), 2);
+        assert_eq!(s.rotations.as_slice()[0], (key_hash("t90"), 2));
+        assert_eq!(s.rotations.as_slice().len(), MAX_ROTATIONS);
     }
 
     #[test]
     fn seed_is_stable_and_depends_on_id() {
-        assert_eq!(Session::new("a").seed("x"), Session::new("a").seed("x"));
-        assert_ne!(Session::new("a").seed("x"), Session::new("b").seed("x"));
+        let x = key_hash("x");
+        assert_eq!(Session::new("a").seed(x), Session::new("a").seed(x));
+        assert_ne!(Session::new("a").seed(x), Session::new("b").seed(x));
+    }
+
+    #[test]
+    fn topics_and_rotations_round_trip_in_order() {
+        let mut s = Session::new("a");
+        for t in ["size", "return", "logistics"] {
+            s.remember_topic(t, Section::Presale);
+        }
+        s.set_variant(key_hash("size"), 1);
+        s.set_variant(key_hash("#greeting"), 2);
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(
+            json.contains(r#""recent_topics":["logistics","return","size"]"#),
+            "{json}"
+        );
+        let back: Session = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+        // Rotations written with their key names (before 0.1) load under the same keys.
+        let old: Session =
+            serde_json::from_str(r##"{"rotations":[["#greeting",2],["size",1]]}"##).unwrap();
+        assert_eq!(old.rotations, s.rotations);
+    }
+
+    #[test]
+    fn topics_too_long_for_a_topic_id_are_dropped() {
+        let long = "x".repeat(MAX_TOPIC_BYTES + 1);
+        let json = format!(r#"{{"recent_topics":["{long}","size"]}}"#);
+        let s: Session = serde_json::from_str(&json).unwrap();
+        assert_eq!(s.last_topic(), Some("size"));
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! Buyer text (and keywords) to matching form, with a map back to the original bytes.
+//! Buyer text (and keywords) to matching form.
 //!
 //! Every mapping is one char to one char: ASCII upper to lower case, full-width forms
 //! to half-width, Traditional to Simplified (OpenCC TSCharacters). Noise — spaces,
 //! punctuation, symbols, emoji, control and format characters — is skipped, never
 //! rewritten, so every normalized char knows the exact byte span of the original char
-//! it came from. No NFKC here: it changes lengths and would break that map.
+//! it came from (the matcher keeps that map as it scans). No NFKC here: it changes
+//! lengths and would break that map.
 
 mod t2s;
 
@@ -15,7 +16,7 @@ mod t2s;
 /// the ASCII rule; CJK ideographs are mapped Traditional → Simplified; any other
 /// alphabetic or numeric char is kept (mapped to Simplified where it is Traditional);
 /// everything else (punctuation, symbols, emoji, spaces, marks) is noise.
-#[inline]
+#[inline(always)]
 pub fn normalize_char(c: char) -> Option<char> {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric().then(|| c.to_ascii_lowercase());
@@ -57,78 +58,6 @@ pub fn normalize(text: &str) -> String {
     text.chars().filter_map(normalize_char).collect()
 }
 
-/// A normalized message with its map back to the original text.
-///
-/// Invariant: `text` holds the normalized chars in order; for every byte `i` of `text`,
-/// `orig_start[i]` is the byte offset in the original of the char that byte belongs
-/// to, and `orig_start[text.len()]` is the original's length. The end of a span is
-/// found from its last char's start and that original char's length, so one table
-/// serves both ends.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Normalized<'a> {
-    pub(crate) text: String,
-    original: &'a str,
-    orig_start: Vec<u32>,
-}
-
-impl<'a> Normalized<'a> {
-    /// Normalizes `original`, which must be shorter than 4 GiB (the engine truncates
-    /// long messages far below that).
-    pub(crate) fn new(original: &'a str) -> Self {
-        let mut text = String::with_capacity(original.len());
-        let mut orig_start = Vec::with_capacity(original.len() + 1);
-        for (pos, c) in original.char_indices() {
-            let Some(m) = normalize_char(c) else { continue };
-            text.push(m);
-            // One entry per normalized byte keeps lookups O(1) by byte offset.
-            orig_start.extend(std::iter::repeat_n(pos as u32, m.len_utf8()));
-        }
-        orig_start.push(original.len() as u32);
-        Normalized {
-            text,
-            original,
-            orig_start,
-        }
-    }
-
-    /// The text this was normalized from.
-    pub(crate) fn original(&self) -> &'a str {
-        self.original
-    }
-
-    /// The original byte span of the normalized byte span `start..end` (char boundaries).
-    #[inline]
-    pub(crate) fn original_span(&self, start: usize, end: usize) -> std::ops::Range<usize> {
-        let s = self.orig_start.get(start).copied().unwrap_or(0) as usize;
-        if end <= start {
-            return s..s;
-        }
-        // The last normalized char's original start, plus that original char's length.
-        let last = self.orig_start.get(end - 1).copied().unwrap_or(0) as usize;
-        let len = self
-            .original
-            .get(last..)
-            .and_then(|r| r.chars().next())
-            .map_or(0, char::len_utf8);
-        s..(last + len).max(s)
-    }
-
-    /// The normalized byte span of the kept chars inside the original span `start..end`.
-    pub(crate) fn normalized_span(&self, start: usize, end: usize) -> std::ops::Range<usize> {
-        // `orig_start` is non-decreasing and ends with the original length, so both
-        // points fall on char boundaries of `text` and within it.
-        let s = self.orig_start.partition_point(|&o| (o as usize) < start);
-        let e = self.orig_start.partition_point(|&o| (o as usize) < end);
-        s.min(self.text.len())..e.min(self.text.len()).max(s.min(self.text.len()))
-    }
-
-    /// Number of chars of the normalized text in the byte span `start..end`.
-    #[inline]
-    pub(crate) fn char_len(&self, start: usize, end: usize) -> usize {
-        self.text.get(start..end).map_or(0, |s| s.chars().count())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,7 +84,6 @@ mod tests {
     fn table() {
         for (name, input, want) in CASES {
             assert_eq!(normalize(input), *want, "case {name}");
-            assert_eq!(Normalized::new(input).text, *want, "case {name} (mapped)");
         }
     }
 
@@ -165,31 +93,6 @@ mod tests {
             let once = normalize(input);
             assert_eq!(normalize(&once), once, "case {name}");
         }
-    }
-
-    #[test]
-    fn spans_map_back_to_original_chars() {
-        let original = "亲，ＸＬ 退貨😭了";
-        let n = Normalized::new(original);
-        assert_eq!(n.text, "亲xl退货了");
-        // "退货" in normalized text
-        let s = n.text.find("退货").unwrap();
-        let e = s + "退货".len();
-        let span = n.original_span(s, e);
-        assert_eq!(&original[span], "退貨");
-        // "xl" spans the two full-width letters, 3 bytes each
-        let s = n.text.find("xl").unwrap();
-        let span = n.original_span(s, s + 2);
-        assert_eq!(&original[span], "ＸＬ");
-        assert_eq!(n.char_len(0, n.text.len()), 6);
-    }
-
-    #[test]
-    fn span_of_whole_text_ignores_leading_and_trailing_noise() {
-        let original = "  ！退款！ ";
-        let n = Normalized::new(original);
-        let span = n.original_span(0, n.text.len());
-        assert_eq!(&original[span], "退款");
     }
 }
 

@@ -441,12 +441,16 @@ impl Validator {
         let r = n.value;
         let topic = match &r.topic {
             Some(t) => {
-                if !is_ident(&t.value) || t.value == "fallback" {
+                if !is_ident(&t.value)
+                    || t.value == "fallback"
+                    || t.value.len() > crate::session::MAX_TOPIC_BYTES
+                {
                     self.problem(
                         ErrorKind::InvalidTopicId,
                         format!(
-                            "invalid topic id '{}'; use lower-case ASCII like size_fit (and not 'fallback')",
-                            t.value
+                            "invalid topic id '{}'; use lower-case ASCII like size_fit, at most {} chars (and not 'fallback')",
+                            t.value,
+                            crate::session::MAX_TOPIC_BYTES
                         ),
                         loc(t),
                         &format!("{path}.topic"),
@@ -474,7 +478,7 @@ impl Validator {
             ("exclude", &r.exclude, TermKind::Exclude),
         ] {
             for (i, k) in list.iter().enumerate() {
-                if let Some(t) = self.term(k, kind, &format!("{path}.{key}[{i}]")) {
+                if let Some(t) = self.term(k, kind, || format!("{path}.{key}[{i}]")) {
                     terms.push(t);
                 }
             }
@@ -552,7 +556,8 @@ impl Validator {
         }
     }
 
-    fn term(&mut self, k: &S, kind: TermKind, path: &str) -> Option<Term> {
+    /// `path` is built only when there is a problem to report: most keywords have none.
+    fn term(&mut self, k: &S, kind: TermKind, path: impl Fn() -> String) -> Option<Term> {
         self.keywords += 1;
         if self.keywords > self.limits.max_keywords {
             if self.keywords == self.limits.max_keywords + 1 {
@@ -560,7 +565,7 @@ impl Validator {
                     ErrorKind::LimitExceeded,
                     format!("more than {} keywords", self.limits.max_keywords),
                     loc(k),
-                    path,
+                    &path(),
                 );
             }
             return None;
@@ -574,7 +579,7 @@ impl Validator {
                     k.value
                 ),
                 loc(k),
-                path,
+                &path(),
             );
             return None;
         }
@@ -586,7 +591,7 @@ impl Validator {
                     self.limits.max_keyword_chars
                 ),
                 loc(k),
-                path,
+                &path(),
             );
             return None;
         }

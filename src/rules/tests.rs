@@ -79,6 +79,11 @@ const BROKEN: &[Case] = &[
         ErrorKind::InvalidTopicId, 6, 13, "presale[0].topic", "invalid topic id 'Size'",
     ),
     (
+        "topic id over 32 chars (sessions keep ids inline)",
+        "presale:\n  - {topic: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, keywords: [x], reply: [r]}\n",
+        ErrorKind::InvalidTopicId, 6, 13, "presale[0].topic", "invalid topic id 'aaaa",
+    ),
+    (
         "missing topic",
         "presale:\n  - {keywords: [x], reply: [r]}\n",
         ErrorKind::MissingKey, 6, 5, "presale[0]", "missing key 'topic'",
