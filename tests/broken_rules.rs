@@ -51,7 +51,8 @@ const CASES: &[Case] = &[
     case("syntax_unclosed_list.yaml", Syntax, Some((7, 10)), None, "illegal placement of ':'", 1),
     case("syntax_unclosed_quote.yaml", Syntax, Some((8, 22)), None, "trailing content after double-quoted scalar", 1),
     case("not_a_map.yaml", Syntax, Some((2, 1)), None, "expected mapping start", 1),
-    case("empty_file.yaml", Syntax, Some((2, 1)), None, "unexpected end of input", 1),
+    case("empty_file.yaml", MissingKey, None, None, "missing key 'shop'", 3),
+    case("missing_shop.yaml", MissingKey, None, None, "missing key 'shop'", 1),
     // Values of the wrong type: located at the value, with the key's path.
     case("wrong_type_priority.yaml", Syntax, Some((7, 15)), Some("presale[0].priority"), "invalid i32", 1),
     case("wrong_type_keywords_map.yaml", Syntax, Some((6, 15)), Some("presale[0].keywords"), "expected sequence", 1),
@@ -99,22 +100,12 @@ const CASES: &[Case] = &[
     case("unknown_test_topic.yaml", UnknownTestTopic, Some((9, 26)), Some("tests[1].expect"), "test expects unknown topic 'size_fit'", 1),
     // All problems of a file at once, in file order.
     case("several_problems.yaml", InvalidTemplate, Some((3, 27)), Some("first_reply.greeting[0]"), "unknown variable {shpo}", 3),
-];
-
-/// Files whose error is wrong today: what it should be. Each runs in an ignored test
-/// named after the bug; none of them is snapshotted until it is fixed.
-#[rustfmt::skip]
-const BUGS: &[Case] = &[
-    // Today: Syntax, "missing field `shop`" at 5:1 (the fallback line).
-    case("missing_shop.yaml", MissingKey, None, None, "missing key 'shop'", 1),
-    // Today: the right place (8:5) but no rule path, and a hint about a library option
-    // ("set DuplicateKeyPolicy in Options") that a rule author cannot act on.
-    case("duplicate_yaml_key.yaml", Syntax, Some((8, 5)), Some("presale[0]"), "keywords", 1),
-    // Today: 5:16, the value; the bad name is the key at 5:5.
+    // Fixed after this table found them: the duplicate key had no rule path and a
+    // hint about a library option; the bad variable name pointed at its value; the
+    // capture clash had no place at all; the tab was reported one column late.
+    case("duplicate_yaml_key.yaml", Syntax, Some((8, 5)), Some("presale[0]"), "duplicate key 'keywords'", 1),
     case("bad_var_name.yaml", InvalidTemplate, Some((5, 5)), Some("shop.vars.Ship-Days"), "variable name 'Ship-Days'", 1),
-    // Today: no line, column or rule path at all, though the group is at 9:16.
     case("capture_named_like_var.yaml", InvalidPattern, Some((9, 16)), Some("insale[0].patterns[0]"), "capture group 'ship_days'", 1),
-    // Today: 3:2, the char after the tab; the tab is at 3:1.
     case("tab_indentation.yaml", Syntax, Some((3, 1)), None, "tabs disallowed", 1),
 ];
 
@@ -207,56 +198,17 @@ fn every_file_has_a_row() {
         .filter(|f| f.ends_with(".yaml"))
         .collect();
     files.sort();
-    let mut rows: Vec<String> = CASES
-        .iter()
-        .chain(BUGS)
-        .map(|c| c.file.to_owned())
-        .collect();
+    let mut rows: Vec<String> = CASES.iter().map(|c| c.file.to_owned()).collect();
     rows.sort();
     assert_eq!(
         files, rows,
         "files in tests/rules/broken/ and table rows differ"
     );
-    assert!(CASES.len() + BUGS.len() >= 25);
-}
-
-fn bug(file: &str) {
-    let c = BUGS
-        .iter()
-        .find(|c| c.file == file)
-        .unwrap_or_else(|| panic!("{file}: no row"));
-    let failures = mismatches(c);
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(CASES.len() >= 25);
 }
 
 #[test]
-#[ignore = "bug: a file without `shop` is Syntax \"missing field `shop`\" at the last line, not MissingKey"]
-fn missing_shop_is_a_missing_key() {
-    bug("missing_shop.yaml");
-}
-
-#[test]
-#[ignore = "bug: a duplicate YAML key has no rule path and hints at serde-saphyr's DuplicateKeyPolicy"]
-fn duplicate_yaml_key_names_the_node_and_the_key() {
-    bug("duplicate_yaml_key.yaml");
+fn duplicate_key_message_speaks_to_the_rule_author() {
     let err = load("duplicate_yaml_key.yaml");
     assert!(!err.to_string().contains("Options"), "{err}");
-}
-
-#[test]
-#[ignore = "bug: a bad shop.vars name is located at its value, not at the name"]
-fn bad_var_name_points_at_the_name() {
-    bug("bad_var_name.yaml");
-}
-
-#[test]
-#[ignore = "bug: a capture group named like a shop variable has no location or rule path"]
-fn capture_clash_points_at_the_pattern() {
-    bug("capture_named_like_var.yaml");
-}
-
-#[test]
-#[ignore = "bug: a tab in block indentation is reported one column after the tab"]
-fn tab_indentation_points_at_the_tab() {
-    bug("tab_indentation.yaml");
 }

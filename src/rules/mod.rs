@@ -83,6 +83,8 @@ pub(crate) struct Term {
 #[derive(Debug, Clone)]
 pub(crate) struct PatternRule {
     pub(crate) regex: Regex,
+    /// Where the pattern is written.
+    pub(crate) location: Option<Location>,
 }
 
 #[derive(Debug, Clone)]
@@ -210,8 +212,19 @@ impl Validator {
     }
 
     fn rule_set(&mut self, f: RuleFile, file: Option<&str>) -> RuleSet {
-        let shop_loc = loc(&f.shop);
-        let shop = f.shop.value;
+        let has_shop = f.shop.is_some();
+        let (shop_loc, shop) = match f.shop {
+            Some(s) => (loc(&s), s.value),
+            None => {
+                self.problem(
+                    ErrorKind::MissingKey,
+                    "missing key 'shop' (the shop's name, time zone and variables)",
+                    None,
+                    "",
+                );
+                (None, model::Shop::default())
+            }
+        };
         let shop_name = match &shop.name {
             Some(n) if !n.value.trim().is_empty() => n.value.clone(),
             Some(n) => {
@@ -223,6 +236,7 @@ impl Validator {
                 );
                 String::new()
             }
+            None if !has_shop => String::new(),
             None => {
                 self.problem(
                     ErrorKind::MissingKey,
@@ -240,12 +254,15 @@ impl Validator {
         if let Some(a) = &shop.agent {
             constants.insert("agent".to_owned(), a.value.clone());
         }
-        for (k, v) in &shop.vars {
+        let mut vars: Vec<_> = shop.vars.iter().collect();
+        vars.sort_by(|a, b| a.0.value.cmp(&b.0.value));
+        for (key, v) in vars {
+            let k = &key.value;
             if !is_ident(k) || k == "shop" || k == "agent" {
                 self.problem(
                     ErrorKind::InvalidTemplate,
                     format!("variable name '{k}' must be [a-z_][a-z0-9_]* and not shop or agent"),
-                    loc(v),
+                    loc(key),
                     &format!("shop.vars.{k}"),
                 );
             }
@@ -274,14 +291,25 @@ impl Validator {
         captures.sort();
         captures.dedup();
         for c in &captures {
-            if constants.contains_key(c) {
-                self.problem(
-                    ErrorKind::InvalidPattern,
-                    format!("capture group '{c}' has the name of a shop variable; rename one"),
-                    None,
-                    "",
-                );
+            if !constants.contains_key(c) {
+                continue;
             }
+            // Point at the first pattern with that group.
+            let owner = nodes.iter().find_map(|n| {
+                let i = n.patterns.iter().position(|p| {
+                    p.regex.capture_names().flatten().any(|name| name == c)
+                })?;
+                Some((n, i))
+            });
+            let (at, path) = owner.map_or((None, String::new()), |(n, i)| {
+                (n.patterns[i].location, format!("{}.patterns[{i}]", n.path))
+            });
+            self.problem(
+                ErrorKind::InvalidPattern,
+                format!("capture group '{c}' has the name of a shop variable; rename one"),
+                at,
+                &path,
+            );
         }
         let scope = Scope {
             constants: &constants,
@@ -500,7 +528,10 @@ impl Validator {
                 .size_limit(self.limits.regex_size_limit)
                 .build()
             {
-                Ok(regex) => patterns.push(PatternRule { regex }),
+                Ok(regex) => patterns.push(PatternRule {
+                    regex,
+                    location: loc(p),
+                }),
                 Err(e) => {
                     let msg = e.to_string().replace('\n', " ");
                     self.problem(

@@ -5,14 +5,15 @@
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 pub(crate) type S = Spanned<String>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RuleFile {
-    pub(crate) shop: Spanned<Shop>,
+    #[serde(default)]
+    pub(crate) shop: Option<Spanned<Shop>>,
     #[serde(default)]
     pub(crate) first_reply: Option<Spanned<FirstReply>>,
     #[serde(default)]
@@ -27,7 +28,7 @@ pub(crate) struct RuleFile {
     pub(crate) tests: Vec<Spanned<TestRule>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Shop {
     #[serde(default)]
@@ -36,8 +37,9 @@ pub(crate) struct Shop {
     pub(crate) agent: Option<S>,
     #[serde(default)]
     pub(crate) timezone: Option<S>,
+    /// Keys located too, so a bad variable name is pointed at (sorted when read).
     #[serde(default)]
-    pub(crate) vars: BTreeMap<String, S>,
+    pub(crate) vars: HashMap<Spanned<String>, S>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -20,18 +20,32 @@ fn options() -> serde_saphyr::Options {
     serde_saphyr::options! { with_snippet: false }
 }
 
+/// For reading the tree behind an error: duplicate keys are kept, so the path of a
+/// duplicate key can be named.
+fn tree_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        with_snippet: false,
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+    }
+}
+
 /// Parses the rule file model. On failure, the one structural problem serde-saphyr
 /// reports (syntax, type or unknown key), located and with its rule path.
 pub(crate) fn parse(text: &str) -> Result<RuleFile, Problem> {
     serde_saphyr::from_str_with_options::<RuleFile>(text, options()).map_err(|e| {
-        let loc = e.location().as_ref().and_then(location);
+        let mut loc = e.location().as_ref().and_then(location);
         let plain = e.without_snippet();
         let msg = message_of(plain);
         let kind = if msg.contains("unknown field") {
             ErrorKind::UnknownKey
+        } else if msg.starts_with("missing field") {
+            ErrorKind::MissingKey
         } else {
             ErrorKind::Syntax
         };
+        if msg.starts_with("tabs disallowed") {
+            loc = loc.map(|l| at_tab(text, l));
+        }
         let path = loc.map(|l| rule_path_at(text, l)).unwrap_or_default();
         Problem::new(kind, tidy(&msg, kind)).at(loc).path(path)
     })
@@ -47,8 +61,28 @@ fn message_of(e: &serde_saphyr::Error) -> String {
     }
 }
 
+/// serde-saphyr reports a tab in indentation at the char after it: point at the tab.
+fn at_tab(text: &str, at: Location) -> Location {
+    let line = text.lines().nth(at.line.saturating_sub(1) as usize).unwrap_or("");
+    let before: Vec<char> = line.chars().take(at.column as usize).collect();
+    match before.iter().rposition(|&c| c == '\t') {
+        Some(i) => Location {
+            line: at.line,
+            column: i as u32 + 1,
+        },
+        None => at,
+    }
+}
+
 /// Rewrites serde's wording into the fact-then-hint form kefu uses.
 fn tidy(msg: &str, kind: ErrorKind) -> String {
+    if let Some(rest) = msg.strip_prefix("duplicate mapping key: ") {
+        let name = rest.split(',').next().unwrap_or(rest).trim();
+        return format!("duplicate key '{name}'; write each key once in a map");
+    }
+    if let Some(rest) = msg.strip_prefix("missing field ") {
+        return format!("missing key '{}'", rest.trim_matches('`'));
+    }
     if kind == ErrorKind::UnknownKey {
         // serde-saphyr: "unknown field `keyword`, expected one of topic, keywords"
         let name = msg.split('`').nth(1).unwrap_or("?");
@@ -162,7 +196,7 @@ fn before_or_at(l: &serde_saphyr::Location, at: Location) -> bool {
 /// The rule path (`presale[0].children[1]`) of the deepest map or list that holds
 /// `at`. Empty when the document cannot even be read as a tree.
 pub(crate) fn rule_path_at(text: &str, at: Location) -> String {
-    let Ok(root) = serde_saphyr::from_str_with_options::<Tree>(text, options()) else {
+    let Ok(root) = serde_saphyr::from_str_with_options::<Tree>(text, tree_options()) else {
         return String::new();
     };
     let mut path = String::new();
