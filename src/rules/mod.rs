@@ -296,9 +296,10 @@ impl Validator {
             }
             // Point at the first pattern with that group.
             let owner = nodes.iter().find_map(|n| {
-                let i = n.patterns.iter().position(|p| {
-                    p.regex.capture_names().flatten().any(|name| name == c)
-                })?;
+                let i = n
+                    .patterns
+                    .iter()
+                    .position(|p| p.regex.capture_names().flatten().any(|name| name == c))?;
                 Some((n, i))
             });
             let (at, path) = owner.map_or((None, String::new()), |(n, i)| {
