@@ -3,9 +3,11 @@
 //!
 //! Its size is bounded whatever the number of messages: a few recent topics, at most
 //! [`MAX_CAPTURES`] captured values of at most [`MAX_CAPTURE_CHARS`] chars, and one
-//! rotation slot per recently used reply. Topic ids are stored as text, so a session
+//! rotation slot per recently used reply, and the one unpaid order the host told it
+//! about. Topic ids are stored as text, so a session
 //! saved under an older rule file still loads and works (unknown topics are ignored).
 
+use crate::remind::UnpaidOrder;
 use crate::rules::Section;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -47,6 +49,9 @@ pub struct Session {
     pub(crate) fallbacks_in_row: u32,
     /// Reply key → variant index sent last, most recent first.
     pub(crate) rotations: Vec<(String, u32)>,
+    /// The buyer's unpaid order, for the pay-by notice of the opening.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) unpaid_order: Option<UnpaidOrder>,
 }
 
 impl Session {
@@ -85,6 +90,32 @@ impl Session {
         self.captures.get(name).map(String::as_str)
     }
 
+    /// Tells the session about the buyer's unpaid order (`None`: paid, closed or
+    /// none). While it is set and still open, a reply that opens the conversation
+    /// (the first, or the first after a silence) is greeting + reminder with the rule
+    /// file's `payment_reminders.pay_by` notice instead of a promotion or reminder.
+    /// The order id and buyer name are kept cleaned and cut like captured values.
+    ///
+    /// ```
+    /// use kefu::{Session, UnpaidOrder};
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let created = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+    /// let order = UnpaidOrder::new("123", "399".parse()?, created, created + Duration::from_secs(86_400));
+    /// let mut s = Session::new("buyer-42");
+    /// s.set_unpaid_order(Some(order));
+    /// assert_eq!(s.unpaid_order().map(|o| o.id.as_str()), Some("123"));
+    /// # Ok::<(), kefu::ParseAmountError>(())
+    /// ```
+    pub fn set_unpaid_order(&mut self, order: Option<UnpaidOrder>) {
+        self.unpaid_order = order.map(UnpaidOrder::bounded);
+    }
+
+    /// The unpaid order given to [`Session::set_unpaid_order`], if any.
+    pub fn unpaid_order(&self) -> Option<&UnpaidOrder> {
+        self.unpaid_order.as_ref()
+    }
+
     pub(crate) fn remember_topic(&mut self, topic: &str, section: Section) {
         if let Some(i) = self.recent_topics.iter().position(|t| t == topic) {
             let t = self.recent_topics.remove(i);
@@ -99,11 +130,7 @@ impl Session {
     /// Stores a captured value, cleaned of control and bidi characters and cut to
     /// [`MAX_CAPTURE_CHARS`] chars, so nothing a buyer typed can reshape a reply.
     pub(crate) fn store_capture(&mut self, name: &str, raw: &str) {
-        let value: String = raw
-            .chars()
-            .filter(|c| !is_unsafe_char(*c))
-            .take(MAX_CAPTURE_CHARS)
-            .collect();
+        let value = clean_text(raw);
         if let Some(i) = self.capture_order.iter().position(|n| n == name) {
             self.capture_order.remove(i);
         }
@@ -136,14 +163,28 @@ impl Session {
 
     /// A stable number from the session id and a key: which variant a buyer sees first.
     pub(crate) fn seed(&self, key: &str) -> u32 {
-        // FNV-1a: stable across runs and platforms, unlike std's RandomState.
-        let mut h: u32 = 0x811c_9dc5;
-        for b in self.id.bytes().chain([0]).chain(key.bytes()) {
-            h ^= u32::from(b);
-            h = h.wrapping_mul(0x0100_0193);
-        }
-        h
+        stable_hash(&self.id, key)
     }
+}
+
+/// A stable number from an id and a key (FNV-1a): the same across runs and platforms,
+/// unlike std's RandomState.
+pub(crate) fn stable_hash(id: &str, key: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in id.bytes().chain([0]).chain(key.bytes()) {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// Text from outside (a capture, an order id, a buyer's name) as kefu keeps it:
+/// without control and bidi characters, cut to [`MAX_CAPTURE_CHARS`] chars.
+pub(crate) fn clean_text(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !is_unsafe_char(*c))
+        .take(MAX_CAPTURE_CHARS)
+        .collect()
 }
 
 /// Control, bidi and other format characters, never echoed from buyer text.
