@@ -25,7 +25,8 @@ pub enum ReplyKind {
     Greeting,
     /// Greeting plus the active promotion (问候+促销型), then the answer.
     GreetingPromotion,
-    /// Greeting plus the active reminder (问候+提醒型), then the answer.
+    /// Greeting plus the pay-by notice of the session's unpaid order, or the active
+    /// reminder (问候+提醒型), then the answer.
     GreetingReminder,
     /// An answer from a node.
     Answer,

@@ -595,7 +595,8 @@ pub struct Reply<'e> {
     /// The message was longer than the engine's `max_message_bytes` and only its start
     /// was matched.
     pub truncated: bool,
-    /// Id of the reminder or promotion added to the greeting, if any.
+    /// Id of the reminder or promotion added to the greeting, or `pay_by` for the
+    /// notice of the session's unpaid order; `None` when nothing was added.
     pub notice: Option<&'e str>,
     body: ReplyKind,
     node: Option<NodeRef<'e>>,

@@ -9,8 +9,7 @@
 //! the reminders already sent ([`ReminderHistory`]) and `now`, so a host's scheduler
 //! can call it as often as it likes and follow the [`ReminderPlan`].
 //!
-//! A [`Session`](crate::Session) told of an unpaid order
-//! ([`Session::set_unpaid_order`](crate::Session::set_unpaid_order)) opens the
+//! A [`Session`] told of an unpaid order ([`Session::set_unpaid_order`]) opens the
 //! conversation with the greeting and the file's `pay_by` notice.
 
 use crate::rules::{ChannelPolicy, Due, QuietHours, RuleSet};
@@ -591,7 +590,7 @@ fn quiet_end(q: QuietHours, t: i64, tz: &TimeZone) -> Option<i64> {
     }
     let (h, m) = (i8::try_from(end / 60).ok()?, i8::try_from(end % 60).ok()?);
     let end = date
-        .at(h, m, 0, 0)
+        .to_datetime(jiff::civil::Time::new(h, m, 0, 0).ok()?)
         .to_zoned(tz.clone())
         .ok()?
         .timestamp()
