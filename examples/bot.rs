@@ -89,7 +89,7 @@ const TOP_FRAGMENTS: usize = 15;
 #[derive(Parser)]
 #[command(
     name = "bot",
-    about = "Chat with kefu rules, check them, run their tests, replay a chat log",
+    about = "Chat with kefu rules, check them, run their tests, replay a chat log, plan payment reminders",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {

@@ -4,8 +4,8 @@
 //! Its size is bounded whatever the number of messages: a few recent topics, at most
 //! [`MAX_CAPTURES`] captured values of at most [`MAX_CAPTURE_CHARS`] chars, and one
 //! rotation slot per recently used reply, and the one unpaid order the host told it
-//! about. Topic ids are stored as text, so a session
-//! saved under an older rule file still loads and works (unknown topics are ignored).
+//! about. Topic ids are stored as text, so a session saved under an older rule file
+//! still loads and works (unknown topics are ignored).
 
 use crate::remind::UnpaidOrder;
 use crate::rules::Section;
