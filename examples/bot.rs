@@ -7,6 +7,9 @@
 //! cargo run --example bot -- check my.yaml [--deny-warnings] [--allow KIND] [--now TIME]
 //! cargo run --example bot -- test my.yaml [--failures-only]
 //! cargo run --example bot -- replay chat.log [--rules my.yaml] [--json] [--sessions]
+//! cargo run --example bot -- remind --order-id 123 --amount 399.00 \
+//!     --created 2026-11-25T10:00+08:00 --closes 2026-11-26T10:00+08:00 --buyer 小王 \
+//!     [--now TIME] [--sent im@TIME ...] [--rules my.yaml] [--timeline [--every 5m]]
 //! ```
 //!
 //! Without `--rules`, the bundled `rules/apparel.yaml` is used; it is compiled into
@@ -50,13 +53,25 @@
 //! as byte offsets into `message`, and `text`, what the buyer wrote there). Logs over
 //! 5,000 lines show a progress bar on stderr when it is a terminal.
 //!
+//! **remind.** Shows what `Engine::plan_reminder` decides for one unpaid order at
+//! `--now` (default: the current time), given the reminders already `--sent`
+//! (`CHANNEL@TIME`, repeatable): the reminder to send now with its channel, variant
+//! and text, or until when to wait and why, or why nothing more will be sent. Times
+//! are RFC 3339 and printed in the shop's time zone. `--timeline` then plays the
+//! whole order from its creation to its close as a host would that asks the planner
+//! every `--every` (default 5m) and sends what it says, starting with nothing sent:
+//! one line per reminder, then why it stopped, so a shop sees its policy at work.
+//!
 //! Exit codes: 0 done; 1 the rules are invalid, a test failed, or a warning was
 //! denied; 2 the bot could not run (bad arguments, a missing or unreadable file, an
 //! empty log).
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use kefu::{Engine, Lint, LintKind, Reply, Session};
+use kefu::{
+    Amount, Channel, Engine, Lint, LintKind, ReminderHistory, ReminderPlan, Reply, Session,
+    UnpaidOrder,
+};
 use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -74,7 +89,7 @@ const TOP_FRAGMENTS: usize = 15;
 #[derive(Parser)]
 #[command(
     name = "bot",
-    about = "Chat with kefu rules, check them, run their tests, replay a chat log",
+    about = "Chat with kefu rules, check them, run their tests, replay a chat log, plan payment reminders",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
@@ -94,6 +109,8 @@ enum Command {
     Test(TestArgs),
     /// Answer every line of a chat log and report coverage
     Replay(ReplayArgs),
+    /// Show the payment reminder plan (催付) for an unpaid order
+    Remind(RemindArgs),
 }
 
 #[derive(Args, Default)]
@@ -152,10 +169,61 @@ struct ReplayArgs {
     sessions: bool,
 }
 
+#[derive(Args)]
+struct RemindArgs {
+    /// The order number
+    #[arg(long, value_name = "ID")]
+    order_id: String,
+    /// What the buyer owes, in yuan (399, 399.00)
+    #[arg(long, value_name = "YUAN")]
+    amount: Amount,
+    /// When the order was placed (RFC 3339)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    created: SystemTime,
+    /// When the order closes if unpaid (RFC 3339)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    closes: SystemTime,
+    /// The buyer's name, {buyer} in texts
+    #[arg(long, value_name = "NAME", default_value = "")]
+    buyer: String,
+    /// The time to plan at (RFC 3339; default: now)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    now: Option<SystemTime>,
+    /// A reminder already sent, as CHANNEL@TIME (im, sms, phone); repeatable
+    #[arg(long, value_name = "CHANNEL@TIME", value_parser = parse_sent)]
+    sent: Vec<(Channel, SystemTime)>,
+    /// Rule file (default: the bundled rules/apparel.yaml)
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// Also play the order from creation to close, asking the planner every --every
+    #[arg(long)]
+    timeline: bool,
+    /// How often the timeline asks the planner (e.g. 1m, 5m, 1h)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_every)]
+    every: Duration,
+}
+
 fn parse_time(s: &str) -> Result<SystemTime, String> {
     s.parse::<jiff::Timestamp>()
         .map(SystemTime::from)
         .map_err(|e| format!("{e}; write e.g. 2026-11-12T00:00:00+08:00"))
+}
+
+fn parse_sent(s: &str) -> Result<(Channel, SystemTime), String> {
+    let (channel, time) = s
+        .split_once('@')
+        .ok_or_else(|| format!("'{s}': write CHANNEL@TIME, e.g. im@2026-11-25T10:20:00+08:00"))?;
+    Ok((channel.parse()?, parse_time(time)?))
+}
+
+fn parse_every(s: &str) -> Result<Duration, String> {
+    let d: jiff::SignedDuration = s
+        .parse()
+        .map_err(|e| format!("{e}; write e.g. 1m, 5m, 1h"))?;
+    Duration::try_from(d)
+        .ok()
+        .filter(|d| d.as_secs() >= 1)
+        .ok_or_else(|| format!("'{s}' is not a positive duration of at least 1s"))
 }
 
 fn main() -> ExitCode {
@@ -166,6 +234,7 @@ fn main() -> ExitCode {
         Some(Command::Check(a)) => check(a),
         Some(Command::Test(a)) => test(a),
         Some(Command::Replay(a)) => replay(a),
+        Some(Command::Remind(a)) => remind(a),
     };
     match result {
         Ok(code) => code,
@@ -544,6 +613,146 @@ fn pad(s: &str, width: usize) -> String {
     let mut out = s.to_owned();
     out.extend(std::iter::repeat_n(' ', width.saturating_sub(s.width())));
     out
+}
+
+// ───────────────────────────── remind ─────────────────────────────
+
+/// Steps a timeline may take before the bot asks for a larger `--every`.
+const MAX_TIMELINE_STEPS: u128 = 200_000;
+
+fn remind(args: RemindArgs) -> Result<ExitCode, Fatal> {
+    let engine = match load(args.rules.as_deref())? {
+        Ok(e) => e,
+        Err(code) => return Ok(code),
+    };
+    let order = UnpaidOrder::new(args.order_id, args.amount, args.created, args.closes)
+        .with_buyer_name(args.buyer);
+    let mut history = ReminderHistory::new();
+    for (channel, at) in &args.sent {
+        history.record(*channel, *at);
+    }
+    let now = args.now.unwrap_or_else(SystemTime::now);
+    let local = |t: SystemTime| local_time(&engine, t);
+    let mut out = io::stdout().lock();
+    let buyer = if order.buyer_name.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", order.buyer_name)
+    };
+    writeln!(
+        out,
+        "order {} · ¥{}{buyer} · created {} · closes {} (shop time)",
+        order.id,
+        order.amount,
+        local(order.created),
+        local(order.closes_at)
+    )?;
+    for s in history.iter() {
+        writeln!(
+            out,
+            "sent {} ({}) at {}",
+            s.channel,
+            s.channel.label(),
+            local(s.at)
+        )?;
+    }
+    match engine.plan_reminder(&order, &history, now) {
+        ReminderPlan::Remind {
+            channel,
+            text,
+            variant,
+        } => {
+            writeln!(
+                out,
+                "at {}: remind by {channel} ({}), variant {variant}:\n  {text}",
+                local(now),
+                channel.label()
+            )?;
+        }
+        ReminderPlan::Wait {
+            until,
+            channel,
+            reason,
+        } => writeln!(
+            out,
+            "at {}: wait until {} for {channel} ({}): {reason}",
+            local(now),
+            local(until),
+            channel.label()
+        )?,
+        ReminderPlan::Done { reason } => writeln!(out, "at {}: done: {reason}", local(now))?,
+        _ => writeln!(out, "at {}: (unknown plan)", local(now))?,
+    }
+    if args.timeline {
+        timeline(&engine, &order, args.every, &mut out)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Plays the order from creation to close as a host asking every `every` would.
+fn timeline(
+    engine: &Engine,
+    order: &UnpaidOrder,
+    every: Duration,
+    out: &mut dyn Write,
+) -> Result<(), Fatal> {
+    let span = order
+        .closes_at
+        .duration_since(order.created)
+        .unwrap_or_default();
+    let steps = span.as_nanos() / every.as_nanos().max(1);
+    if steps > MAX_TIMELINE_STEPS {
+        return Err(Fatal::Msg(format!(
+            "the timeline would ask the planner {steps} times; use a larger --every"
+        )));
+    }
+    let minutes = every.as_secs() / 60;
+    let every_text = if minutes > 0 && every.as_secs().is_multiple_of(60) {
+        format!("{minutes} min")
+    } else {
+        format!("{} s", every.as_secs())
+    };
+    writeln!(
+        out,
+        "\ntimeline (asking every {every_text}, from creation to close, nothing sent before):"
+    )?;
+    let mut history = ReminderHistory::new();
+    let mut t = order.created;
+    let end = loop {
+        match engine.plan_reminder(order, &history, t) {
+            ReminderPlan::Remind { channel, text, .. } => {
+                writeln!(
+                    out,
+                    "  {}  {:<5} {}  {text}",
+                    local_time(engine, t),
+                    channel.key(),
+                    channel.label()
+                )?;
+                history.record(channel, t);
+                continue;
+            }
+            ReminderPlan::Done { reason } => break reason.to_string(),
+            _ => {}
+        }
+        match t.checked_add(every) {
+            Some(next) if next <= order.closes_at => t = next,
+            _ => break "order_closed".to_owned(),
+        }
+    };
+    let sent = history.iter().count();
+    writeln!(out, "  {sent} reminder{} sent; then {end}", plural(sent))?;
+    Ok(())
+}
+
+/// `2026-11-25 10:15` in the shop's time zone.
+fn local_time(engine: &Engine, t: SystemTime) -> String {
+    jiff::Timestamp::try_from(t)
+        .ok()
+        .and_then(|ts| {
+            jiff::fmt::strtime::format("%Y-%m-%d %H:%M", &ts.to_zoned(engine.time_zone().clone()))
+                .ok()
+        })
+        .unwrap_or_else(|| format!("{t:?}"))
 }
 
 // ───────────────────────────── replay ─────────────────────────────

@@ -2,7 +2,8 @@
 //! variants per session.
 //!
 //! The first reply of a session (or the first after `after_silence`) opens with a
-//! greeting; an active reminder is added to it, else an active promotion. Variants
+//! greeting; the pay-by notice of the session's unpaid order is added to it, else an
+//! active reminder, else an active promotion. Variants
 //! rotate per session and per reply so a buyer never gets the same sentence twice in a
 //! row; a variant that needs a capture the session lacks is skipped.
 
@@ -24,7 +25,8 @@ pub enum ReplyKind {
     Greeting,
     /// Greeting plus the active promotion (问候+促销型), then the answer.
     GreetingPromotion,
-    /// Greeting plus the active reminder (问候+提醒型), then the answer.
+    /// Greeting plus the pay-by notice of the session's unpaid order, or the active
+    /// reminder (问候+提醒型), then the answer.
     GreetingReminder,
     /// An answer from a node.
     Answer,
@@ -62,13 +64,45 @@ pub(crate) fn opening_needed(rules: &RuleSet, session: &Session, now: Timestamp)
     }
 }
 
-/// The opening's kind and the reminder or promotion to add to the greeting.
-pub(crate) fn opening(rules: &RuleSet, now: Timestamp) -> (ReplyKind, Option<&Window>) {
+/// What the opening adds to the greeting.
+pub(crate) enum Notice<'r> {
+    /// A promotion or reminder of `first_reply`.
+    Window(&'r Window),
+    /// `payment_reminders.pay_by`, for the session's unpaid order.
+    PayBy(&'r [Template]),
+}
+
+impl<'r> Notice<'r> {
+    /// The id `Reply::notice` reports: the window's id, or `pay_by`.
+    pub(crate) fn id(&self) -> &'r str {
+        match self {
+            Notice::Window(w) => &w.id,
+            Notice::PayBy(_) => "pay_by",
+        }
+    }
+
+    pub(crate) fn render_into(&self, rules: &RuleSet, session: &Session, out: &mut String) {
+        match self {
+            Notice::Window(w) => w.text.render_into(&session.captures, out),
+            Notice::PayBy(t) => crate::remind::render_pay_by(t, rules, session, out),
+        }
+    }
+}
+
+/// The opening's kind and the notice to add to the greeting.
+pub(crate) fn opening<'r>(
+    rules: &'r RuleSet,
+    session: &Session,
+    now: Timestamp,
+) -> (ReplyKind, Option<Notice<'r>>) {
+    if let Some(t) = crate::remind::pay_by_notice(rules, session, now) {
+        return (ReplyKind::GreetingReminder, Some(Notice::PayBy(t)));
+    }
     if let Some(r) = rules.reminders.iter().find(|w| w.active_at(now)) {
-        return (ReplyKind::GreetingReminder, Some(r));
+        return (ReplyKind::GreetingReminder, Some(Notice::Window(r)));
     }
     if let Some(p) = rules.promotions.iter().find(|w| w.active_at(now)) {
-        return (ReplyKind::GreetingPromotion, Some(p));
+        return (ReplyKind::GreetingPromotion, Some(Notice::Window(p)));
     }
     (ReplyKind::Greeting, None)
 }

@@ -249,12 +249,12 @@ impl Engine {
         let mut kind = None;
         let mut notice = None;
         if opens {
-            let (k, window) = compose::opening(rules, now);
+            let (k, extra) = compose::opening(rules, session, now);
             compose::render_variant(&rules.greeting, "#greeting", session, &mut out);
-            if let Some(w) = window {
+            if let Some(n) = extra {
                 out.push_str(if out.is_empty() { "" } else { " " });
-                w.text.render_into(&session.captures, &mut out);
-                notice = Some(w.id.as_str());
+                n.render_into(rules, session, &mut out);
+                notice = Some(n.id());
             }
             out.push('\n');
             kind = Some(k);
@@ -388,6 +388,12 @@ impl Engine {
     /// The shop's name (`shop.name`).
     pub fn shop_name(&self) -> &str {
         &self.0.rules.shop_name
+    }
+
+    /// The shop's time zone (`shop.timezone`): promotion windows, quiet hours and the
+    /// `{deadline}` of payment reminders are read in it.
+    pub fn time_zone(&self) -> &jiff::tz::TimeZone {
+        &self.0.rules.timezone
     }
 
     /// Every node, in file order.
@@ -618,7 +624,8 @@ pub struct Reply<'e> {
     /// The message was longer than the engine's `max_message_bytes` and only its start
     /// was matched.
     pub truncated: bool,
-    /// Id of the reminder or promotion added to the greeting, if any.
+    /// Id of the reminder or promotion added to the greeting, or `pay_by` for the
+    /// notice of the session's unpaid order; `None` when nothing was added.
     pub notice: Option<&'e str>,
     body: ReplyKind,
     node: Option<NodeRef<'e>>,

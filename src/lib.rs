@@ -39,7 +39,7 @@
 //! The stages, one module each: [`rules`] (the file format, loading, validation),
 //! [`normalize`], `matcher` (one automaton), `select` (scoring, context),
 //! `template`, `compose` (reply kinds, variants), [`session`], `engine` (this face),
-//! [`error`]. The rule format is in `docs/RULES.md`; the matching semantics in the
+//! [`remind`] (payment reminders, 催付), [`error`]. The rule format is in `docs/RULES.md`; the matching semantics in the
 //! README.
 #![deny(missing_docs)]
 
@@ -49,6 +49,7 @@ pub mod error;
 pub mod lint;
 mod matcher;
 pub mod normalize;
+pub mod remind;
 pub mod rules;
 mod select;
 pub mod session;
@@ -63,6 +64,10 @@ pub use engine::{
 pub use error::{Error, ErrorKind, Location, Problem};
 pub use lint::{Lint, LintKind};
 pub use matcher::MatcherKind;
+pub use remind::{
+    Amount, Channel, DoneReason, ParseAmountError, ReminderHistory, ReminderPlan, SentReminder,
+    UnpaidOrder, WaitReason,
+};
 pub use rules::Section;
 pub use select::Score;
 pub use session::Session;

@@ -3,9 +3,11 @@
 //!
 //! Its size is bounded whatever the number of messages: a few recent topics, at most
 //! [`MAX_CAPTURES`] captured values of at most [`MAX_CAPTURE_CHARS`] chars, and one
-//! rotation slot per recently used reply. Topic ids are stored as text, so a session
-//! saved under an older rule file still loads and works (unknown topics are ignored).
+//! rotation slot per recently used reply, and the one unpaid order the host told it
+//! about. Topic ids are stored as text, so a session saved under an older rule file
+//! still loads and works (unknown topics are ignored).
 
+use crate::remind::UnpaidOrder;
 use crate::rules::Section;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -51,6 +53,9 @@ pub struct Session {
     /// Reply key (as [`key_hash`]) → variant index sent last, most recent first.
     #[serde(deserialize_with = "de_rotations")]
     pub(crate) rotations: Recent<(u32, u32), MAX_ROTATIONS>,
+    /// The buyer's unpaid order, for the pay-by notice of the opening.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) unpaid_order: Option<UnpaidOrder>,
 }
 
 impl Session {
@@ -89,6 +94,32 @@ impl Session {
         self.captures.get(name).map(String::as_str)
     }
 
+    /// Tells the session about the buyer's unpaid order (`None`: paid, closed or
+    /// none). While it is set and still open, a reply that opens the conversation
+    /// (the first, or the first after a silence) is greeting + reminder with the rule
+    /// file's `payment_reminders.pay_by` notice instead of a promotion or reminder.
+    /// The order id and buyer name are kept cleaned and cut like captured values.
+    ///
+    /// ```
+    /// use kefu::{Session, UnpaidOrder};
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let created = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+    /// let order = UnpaidOrder::new("123", "399".parse()?, created, created + Duration::from_secs(86_400));
+    /// let mut s = Session::new("buyer-42");
+    /// s.set_unpaid_order(Some(order));
+    /// assert_eq!(s.unpaid_order().map(|o| o.id.as_str()), Some("123"));
+    /// # Ok::<(), kefu::ParseAmountError>(())
+    /// ```
+    pub fn set_unpaid_order(&mut self, order: Option<UnpaidOrder>) {
+        self.unpaid_order = order.map(UnpaidOrder::bounded);
+    }
+
+    /// The unpaid order given to [`Session::set_unpaid_order`], if any.
+    pub fn unpaid_order(&self) -> Option<&UnpaidOrder> {
+        self.unpaid_order.as_ref()
+    }
+
     pub(crate) fn remember_topic(&mut self, topic: &str, section: Section) {
         if let Some(t) = TopicId::new(topic) {
             self.recent_topics.touch(t, |x| *x == t);
@@ -99,11 +130,7 @@ impl Session {
     /// Stores a captured value, cleaned of control and bidi characters and cut to
     /// [`MAX_CAPTURE_CHARS`] chars, so nothing a buyer typed can reshape a reply.
     pub(crate) fn store_capture(&mut self, name: &str, raw: &str) {
-        let value: String = raw
-            .chars()
-            .filter(|c| !is_unsafe_char(*c))
-            .take(MAX_CAPTURE_CHARS)
-            .collect();
+        let value = clean_text(raw);
         if let Some(i) = self.capture_order.iter().position(|n| n == name) {
             self.capture_order.remove(i);
         }
@@ -146,6 +173,20 @@ fn fnv(mut h: u32, bytes: &[u8]) -> u32 {
         h = h.wrapping_mul(0x0100_0193);
     }
     h
+}
+
+/// A stable number from an id and a key (an order id and a channel, say).
+pub(crate) fn stable_hash(id: &str, key: &str) -> u32 {
+    fnv(fnv(fnv(FNV_START, id.as_bytes()), &[0]), key.as_bytes())
+}
+
+/// Text from outside (a capture, an order id, a buyer's name) as kefu keeps it:
+/// without control and bidi characters, cut to [`MAX_CAPTURE_CHARS`] chars.
+pub(crate) fn clean_text(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !is_unsafe_char(*c))
+        .take(MAX_CAPTURE_CHARS)
+        .collect()
 }
 
 /// The number a reply key (a topic id, `#greeting` …) is stored under in a session.

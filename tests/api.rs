@@ -1,19 +1,10 @@
 //! Through the public API, as an embedding service uses kefu.
 
 use kefu::{Engine, ErrorKind, ReplyKind, Session};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-const APPAREL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml");
-
-fn apparel() -> Engine {
-    Engine::from_path(APPAREL).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn at(s: &str) -> SystemTime {
-    s.parse::<jiff::Timestamp>()
-        .map(Into::into)
-        .unwrap_or_else(|e| panic!("{s}: {e}"))
-}
+mod common;
+use common::{apparel, at};
 
 #[test]
 fn missing_file_is_an_io_error_naming_the_path() {

@@ -6,7 +6,10 @@
 //! times resolved in the shop's zone. It never panics on any input.
 
 mod model;
+mod payment;
 mod yaml;
+
+pub(crate) use payment::{ChannelPolicy, Due, PaymentReminders, QuietHours};
 
 use crate::error::{Error, ErrorKind, Location, Problem};
 use crate::normalize::normalize;
@@ -139,10 +142,14 @@ pub(crate) struct TestCase {
 pub(crate) struct RuleSet {
     pub(crate) file: Option<String>,
     pub(crate) shop_name: String,
+    /// `shop.timezone`: windows are resolved in it, quiet hours are read in it.
+    pub(crate) timezone: TimeZone,
     pub(crate) greeting: Vec<Template>,
     pub(crate) after_silence_secs: i64,
     pub(crate) promotions: Vec<Window>,
     pub(crate) reminders: Vec<Window>,
+    /// `payment_reminders:` (催付), when the file has the section.
+    pub(crate) payment: Option<PaymentReminders>,
     pub(crate) nodes: Vec<Node>,
     pub(crate) fallback: Fallback,
     pub(crate) tests: Vec<TestCase>,
@@ -254,11 +261,23 @@ impl Validator {
         if let Some(a) = &shop.agent {
             constants.insert("agent".to_owned(), a.value.clone());
         }
+        let order_vars: &[&str] = if f.payment_reminders.is_some() {
+            &payment::ORDER_VARS
+        } else {
+            &[]
+        };
         let mut vars: Vec<_> = shop.vars.iter().collect();
         vars.sort_by(|a, b| a.0.value.cmp(&b.0.value));
         for (key, v) in vars {
             let k = &key.value;
-            if !is_ident(k) || k == "shop" || k == "agent" {
+            if order_vars.contains(&k.as_str()) {
+                self.problem(
+                    ErrorKind::InvalidTemplate,
+                    format!("variable name '{k}' is taken by payment_reminders (the order's {{{k}}}); rename it"),
+                    loc(key),
+                    &format!("shop.vars.{k}"),
+                );
+            } else if !is_ident(k) || k == "shop" || k == "agent" {
                 self.problem(
                     ErrorKind::InvalidTemplate,
                     format!("variable name '{k}' must be [a-z_][a-z0-9_]* and not shop or agent"),
@@ -340,24 +359,11 @@ impl Validator {
                     );
                 }
                 let g = self.templates(&fr.greeting, &scope, "first_reply.greeting");
-                let silence = match &fr.after_silence {
-                    Some(s) => match parse_duration(&s.value) {
-                        Some(d) => d,
-                        None => {
-                            self.problem(
-                                ErrorKind::InvalidTime,
-                                format!(
-                                    "invalid duration '{}'; write e.g. 90s, 30m, 2h, 1d",
-                                    s.value
-                                ),
-                                loc(s),
-                                "first_reply.after_silence",
-                            );
-                            DEFAULT_SILENCE_SECS
-                        }
-                    },
-                    None => DEFAULT_SILENCE_SECS,
-                };
+                let silence = fr
+                    .after_silence
+                    .as_ref()
+                    .and_then(|s| self.duration(s, "first_reply.after_silence"))
+                    .unwrap_or(DEFAULT_SILENCE_SECS);
                 let p = self.windows(fr.promotions, &tz, &scope, "first_reply.promotions");
                 let r = self.windows(fr.reminders, &tz, &scope, "first_reply.reminders");
                 (g, silence, p, r)
@@ -419,14 +425,19 @@ impl Validator {
             }
         };
 
+        let payment = f
+            .payment_reminders
+            .map(|p| self.payment_reminders(p, &constants));
         let tests = self.tests(f.tests, &nodes);
         RuleSet {
             file: file.map(str::to_owned),
             shop_name,
+            timezone: tz,
             greeting,
             after_silence_secs,
             promotions,
             reminders,
+            payment,
             nodes,
             fallback,
             tests,

@@ -17,6 +17,8 @@ pub(crate) struct RuleFile {
     #[serde(default)]
     pub(crate) first_reply: Option<Spanned<FirstReply>>,
     #[serde(default)]
+    pub(crate) payment_reminders: Option<Spanned<PaymentRule>>,
+    #[serde(default)]
     pub(crate) presale: Vec<Spanned<NodeRule>>,
     #[serde(default)]
     pub(crate) insale: Vec<Spanned<NodeRule>>,
@@ -115,4 +117,36 @@ pub(crate) struct TestRule {
     pub(crate) expect: Option<S>,
     #[serde(default)]
     pub(crate) handoff: Option<bool>,
+}
+
+/// `payment_reminders:` (催付): the shop's policy and texts per channel.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PaymentRule {
+    #[serde(default)]
+    pub(crate) quiet_hours: Option<S>,
+    #[serde(default)]
+    pub(crate) min_gap: Option<S>,
+    #[serde(default)]
+    pub(crate) pay_by: Option<Spanned<Vec<S>>>,
+    #[serde(default)]
+    pub(crate) im: Option<Spanned<ChannelRule>>,
+    #[serde(default)]
+    pub(crate) sms: Option<Spanned<ChannelRule>>,
+    #[serde(default)]
+    pub(crate) phone: Option<Spanned<ChannelRule>>,
+}
+
+/// One channel of `payment_reminders:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChannelRule {
+    #[serde(default)]
+    pub(crate) after_order: Option<S>,
+    #[serde(default)]
+    pub(crate) before_close: Option<S>,
+    #[serde(default)]
+    pub(crate) min_amount: Option<S>,
+    #[serde(default)]
+    pub(crate) texts: Option<Spanned<Vec<S>>>,
 }

@@ -108,6 +108,56 @@ const BROKEN: &[Case] = &[
         "presale:\n  - {topic: a, keywords: [一二三四五六七八九十一二三四五六七], reply: [r]}\n",
         ErrorKind::LimitExceeded, 6, 27, "presale[0].keywords[0]", "keyword longer than 16 characters",
     ),
+    (
+        "payment reminders: unknown key",
+        "payment_reminders:\n  im: {after_order: 15m, text: [x]}\n",
+        ErrorKind::UnknownKey, 6, 26, "payment_reminders.im", "unknown key 'text'; known keys: after_order, before_close, min_amount, texts",
+    ),
+    (
+        "payment reminders: bad duration",
+        "payment_reminders:\n  im: {after_order: soon, texts: [x]}\n",
+        ErrorKind::InvalidTime, 6, 21, "payment_reminders.im.after_order", "invalid duration 'soon'; write e.g. 90s, 30m, 2h, 1d",
+    ),
+    (
+        "payment reminders: bad quiet hours",
+        "payment_reminders:\n  quiet_hours: '22-8'\n  im: {after_order: 15m, texts: [x]}\n",
+        ErrorKind::InvalidTime, 6, 16, "payment_reminders.quiet_hours", "invalid quiet hours '22-8'; write HH:MM-HH:MM",
+    ),
+    (
+        "payment reminders: unknown template variable",
+        "payment_reminders:\n  sms:\n    before_close: 6h\n    texts: [ok, '订单{order}']\n",
+        ErrorKind::InvalidTemplate, 8, 17, "payment_reminders.sms.texts[1]", "unknown variable {order}; known: agent, ship_days, shop, buyer, order_id, amount, deadline",
+    ),
+    (
+        "payment reminders: empty variant list",
+        "payment_reminders:\n  im: {after_order: 15m, texts: []}\n",
+        ErrorKind::EmptyReply, 6, 33, "payment_reminders.im", "channel 'im' needs at least one text under texts:",
+    ),
+    (
+        "payment reminders: channel without a time",
+        "payment_reminders:\n  phone: {min_amount: 500, texts: [x]}\n",
+        ErrorKind::MissingKey, 6, 10, "payment_reminders.phone", "channel 'phone' needs after_order (e.g. 15m) or before_close (e.g. 6h)",
+    ),
+    (
+        "payment reminders: two times",
+        "payment_reminders:\n  sms:\n    after_order: 1h\n    before_close: 6h\n    texts: [x]\n",
+        ErrorKind::InvalidTime, 8, 19, "payment_reminders.sms.before_close", "give after_order or before_close, not both",
+    ),
+    (
+        "payment reminders: bad amount",
+        "payment_reminders:\n  phone: {after_order: 2h, min_amount: 5o0, texts: [x]}\n",
+        ErrorKind::Syntax, 6, 40, "payment_reminders.phone.min_amount", "invalid amount '5o0'; write yuan",
+    ),
+    (
+        "payment reminders: empty pay_by",
+        "payment_reminders:\n  pay_by: []\n",
+        ErrorKind::EmptyReply, 6, 11, "payment_reminders.pay_by", "pay_by needs at least one text",
+    ),
+    (
+        "payment reminders: nothing in the section",
+        "payment_reminders:\n  quiet_hours: '22:00-08:00'\n",
+        ErrorKind::MissingKey, 6, 3, "payment_reminders", "payment_reminders has no channel",
+    ),
 ];
 
 #[test]
@@ -275,4 +325,76 @@ fn durations_and_offsets() {
     assert!(parse_offset("+8").is_some());
     assert!(parse_offset("+25:00").is_none());
     assert!(parse_offset("Asia/Shanghai").is_none());
+}
+
+#[test]
+fn payment_reminders_are_kept_with_the_time_zone() {
+    let set = load(
+        "shop: {name: s, timezone: Asia/Shanghai}
+first_reply: {greeting: [hi]}
+fallback: {reply: [r], handoff_after: 0}
+payment_reminders:
+  quiet_hours: '22:30-07:00'
+  phone: {after_order: 2h, min_amount: '499.9', texts: ['{buyer|您好}']}
+  im: {after_order: 15m, texts: [a, b]}
+",
+        None,
+        &limits(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(set.timezone.iana_name(), Some("Asia/Shanghai"));
+    let p = set.payment.unwrap();
+    assert_eq!(
+        p.quiet,
+        Some(QuietHours {
+            start: 1350,
+            end: 420
+        })
+    );
+    assert_eq!(p.min_gap_secs, 3600);
+    assert!(p.pay_by.is_empty());
+    let channels: Vec<_> = p
+        .channels
+        .iter()
+        .map(|c| {
+            (
+                c.channel,
+                c.due,
+                c.min_amount.map(|a| a.cents()),
+                c.texts.len(),
+            )
+        })
+        .collect();
+    use crate::remind::Channel;
+    assert_eq!(
+        channels,
+        [
+            (Channel::Im, Due::AfterOrder(900), None, 2),
+            (Channel::Phone, Due::AfterOrder(7200), Some(49_990), 1)
+        ]
+    );
+}
+
+#[test]
+fn shop_variables_may_not_take_an_order_variable_name() {
+    let text = "shop: {name: s, vars: {amount: x, deadline: y}}
+first_reply: {greeting: [hi]}
+fallback: {reply: [r], handoff_after: 0}
+payment_reminders: {im: {after_order: 15m, texts: ['{amount}']}}
+";
+    let err = load(text, None, &limits()).unwrap_err();
+    let paths: Vec<&str> = err
+        .problems()
+        .iter()
+        .filter_map(Problem::rule_path)
+        .collect();
+    assert_eq!(paths, ["shop.vars.amount", "shop.vars.deadline"], "{err}");
+    assert_eq!(err.kind(), ErrorKind::InvalidTemplate);
+    assert_eq!(err.location().map(|l| (l.line, l.column)), Some((1, 24)), "at the name");
+    // Without the section the names are free.
+    let free = text.replace(
+        "payment_reminders: {im: {after_order: 15m, texts: ['{amount}']}}\n",
+        "",
+    );
+    assert!(load(&free, None, &limits()).is_ok());
 }

@@ -63,7 +63,10 @@ fn message_of(e: &serde_saphyr::Error) -> String {
 
 /// serde-saphyr reports a tab in indentation at the char after it: point at the tab.
 fn at_tab(text: &str, at: Location) -> Location {
-    let line = text.lines().nth(at.line.saturating_sub(1) as usize).unwrap_or("");
+    let line = text
+        .lines()
+        .nth(at.line.saturating_sub(1) as usize)
+        .unwrap_or("");
     let before: Vec<char> = line.chars().take(at.column as usize).collect();
     match before.iter().rposition(|&c| c == '\t') {
         Some(i) => Location {

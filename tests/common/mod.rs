@@ -1,9 +1,25 @@
-//! Helpers shared by the end-to-end tests of the examples.
+//! Helpers shared by the integration tests; each test crate uses some of them.
+#![allow(dead_code)]
 
+use kefu::Engine;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::SystemTime;
 
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The bundled rules, `rules/apparel.yaml`.
+pub fn apparel() -> Engine {
+    Engine::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// An RFC 3339 time (`2026-11-25T10:00:00+08:00`).
+pub fn at(s: &str) -> SystemTime {
+    s.parse::<jiff::Timestamp>()
+        .map(Into::into)
+        .unwrap_or_else(|e| panic!("{s}: {e}"))
+}
 
 /// Builds an example with the profile of this test build and returns its path, as
 /// cargo reports it (so `CARGO_TARGET_DIR` and friends are honoured).
