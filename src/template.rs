@@ -5,6 +5,7 @@
 //! group are the only parts read at reply time. Captured text is inserted as data: it
 //! is never parsed as a template, so a buyer writing `{shop}` gets `{shop}` back.
 
+use crate::session::is_unsafe_char;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +114,9 @@ impl Template {
             match p {
                 Part::Lit(s) => out.push_str(s),
                 Part::Capture { name, default } => match captures.get(name) {
-                    Some(v) => out.push_str(v),
+                    // Cleaned when stored, and again here: a session may come back from
+                    // a store the host does not fully trust.
+                    Some(v) => out.extend(v.chars().filter(|c| !is_unsafe_char(*c))),
                     None => out.push_str(default.as_deref().unwrap_or("")),
                 },
             }

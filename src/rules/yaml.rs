@@ -17,16 +17,26 @@ pub(crate) fn location(loc: &serde_saphyr::Location) -> Option<Location> {
 }
 
 fn options() -> serde_saphyr::Options {
-    serde_saphyr::options! { with_snippet: false }
+    limit_aliases(serde_saphyr::options! { with_snippet: false })
 }
+
+/// Anchors and aliases are fine for sharing a reply list, not for a file that expands
+/// a thousand-fold (an "alias bomb" of a few lines): cut replays off early.
+fn limit_aliases(mut o: serde_saphyr::Options) -> serde_saphyr::Options {
+    o.alias_limits.max_total_replayed_events = MAX_ALIAS_EVENTS;
+    o
+}
+
+/// YAML events that aliases may replay in one file.
+const MAX_ALIAS_EVENTS: usize = 20_000;
 
 /// For reading the tree behind an error: duplicate keys are kept, so the path of a
 /// duplicate key can be named.
 fn tree_options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
+    limit_aliases(serde_saphyr::options! {
         with_snippet: false,
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
-    }
+    })
 }
 
 /// Parses the rule file model. On failure, the one structural problem serde-saphyr
@@ -40,6 +50,8 @@ pub(crate) fn parse(text: &str) -> Result<RuleFile, Problem> {
             ErrorKind::UnknownKey
         } else if msg.starts_with("missing field") {
             ErrorKind::MissingKey
+        } else if msg.starts_with("alias replay limit") || msg.starts_with("budget breached") {
+            ErrorKind::LimitExceeded
         } else {
             ErrorKind::Syntax
         };
@@ -82,6 +94,11 @@ fn tidy(msg: &str, kind: ErrorKind) -> String {
     if let Some(rest) = msg.strip_prefix("duplicate mapping key: ") {
         let name = rest.split(',').next().unwrap_or(rest).trim();
         return format!("duplicate key '{name}'; write each key once in a map");
+    }
+    if kind == ErrorKind::LimitExceeded {
+        return format!(
+            "the file expands to too much YAML (aliases replay more than {MAX_ALIAS_EVENTS} events, or too many nodes); write the repeated parts out"
+        );
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         return format!("missing key '{}'", rest.trim_matches('`'));
