@@ -188,7 +188,6 @@ fn normalize_char_is_idempotent_on_every_char() {
 }
 
 #[test]
-#[ignore = "bug: 薴 U+85B4 normalizes to 苧 U+82E7, which normalizes to 苎 U+82CE (a chain in src/normalize/t2s.rs)"]
 fn normalize_char_is_idempotent_on_every_char_including_known_chains() {
     assert_eq!(normalize("薴"), normalize(&normalize("薴")));
     assert_eq!(not_idempotent(), Vec::<String>::new());

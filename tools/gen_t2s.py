@@ -26,7 +26,9 @@ Rules
 Each data line is ``key<TAB>candidate candidate ...``. We keep only lines whose key is
 one character, take the first candidate, and keep the pair only when that candidate is
 one character and differs from the key (OpenCC lists some characters, e.g. 瞭 -> 瞭 了,
-whose preferred simplified form is the character itself). Counts are printed to stderr.
+whose preferred simplified form is the character itself). A value that is itself a key
+is followed to the end of its chain (薴 -> 苧 -> 苎 becomes 薴 -> 苎), so mapping twice
+gives what mapping once gives. Counts are printed to stderr.
 """
 
 import hashlib
@@ -85,6 +87,18 @@ def parse(path):
                 stats["duplicate_key"] += 1
                 continue  # keep the first occurrence, like OpenCC's loader
             pairs[key] = first
+    # Follow chains to their end (薴 -> 苧 -> 苎): normalization must be idempotent.
+    stats["chained"] = 0
+    for key in list(pairs):
+        seen = {key}
+        value = pairs[key]
+        while value in pairs and value not in seen:
+            seen.add(value)
+            value = pairs[value]
+        if value != pairs[key]:
+            stats["chained"] += 1
+            pairs[key] = value
+    pairs = {k: v for k, v in pairs.items() if k != v}
     return sorted(pairs.items(), key=lambda kv: ord(kv[0])), stats
 
 

@@ -88,6 +88,14 @@ mod tests {
     }
 
     #[test]
+    fn the_table_has_no_chains() {
+        // A value that is itself a key would make normalization not idempotent.
+        for &(t, s) in t2s::T2S_PAIRS {
+            assert_eq!(normalize_char(s), Some(s), "{t} -> {s} -> …");
+        }
+    }
+
+    #[test]
     fn idempotent() {
         for (name, input, _) in CASES {
             let once = normalize(input);
