@@ -390,7 +390,11 @@ payment_reminders: {im: {after_order: 15m, texts: ['{amount}']}}
         .collect();
     assert_eq!(paths, ["shop.vars.amount", "shop.vars.deadline"], "{err}");
     assert_eq!(err.kind(), ErrorKind::InvalidTemplate);
-    assert_eq!(err.location().map(|l| (l.line, l.column)), Some((1, 24)), "at the name");
+    assert_eq!(
+        err.location().map(|l| (l.line, l.column)),
+        Some((1, 24)),
+        "at the name"
+    );
     // Without the section the names are free.
     let free = text.replace(
         "payment_reminders: {im: {after_order: 15m, texts: ['{amount}']}}\n",
