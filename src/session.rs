@@ -51,6 +51,19 @@ pub struct Session {
     /// Reply key (as [`key_hash`]) → variant index sent last, most recent first.
     #[serde(deserialize_with = "de_rotations")]
     pub(crate) rotations: Recent<(u32, u32), MAX_ROTATIONS>,
+    /// Buyer segment scores (`buyers.segments`), keyed by a hash of the segment id.
+    #[serde(skip_serializing_if = "crate::buyer::SegmentScores::is_empty")]
+    pub(crate) segments: crate::buyer::SegmentScores,
+    /// Angry messages in a row (`buyers.anger`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub(crate) angry_in_row: u32,
+    /// The active promotion was appended for the buyer's segment in this session.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) promoted: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Session {
