@@ -9,7 +9,7 @@
 
 use crate::rules::{RuleSet, Window};
 use crate::session::{key_hash, Session};
-use crate::template::Template;
+use crate::template::{Mark, Template};
 use jiff::Timestamp;
 
 /// What kind of reply this is.
@@ -32,8 +32,14 @@ pub enum ReplyKind {
     Answer,
     /// Nothing matched: the fallback reply.
     Fallback,
-    /// A human should take over: a handoff node, or too many fallbacks in a row.
+    /// A human should take over: a handoff node, too many fallbacks in a row, or an
+    /// angry buyer (`buyers.anger`).
     Handoff,
+    /// A human should take over, but none is on duty (`shop.agent_hours`): the reply is
+    /// `fallback.off_hours_reply`, which tells the buyer when agents are back
+    /// (`{next_open}`). [`Reply::handoff`](crate::Reply::handoff) is true as for
+    /// `Handoff`.
+    HandoffOffHours,
 }
 
 impl ReplyKind {
@@ -46,7 +52,14 @@ impl ReplyKind {
             ReplyKind::Answer => "answer",
             ReplyKind::Fallback => "fallback",
             ReplyKind::Handoff => "handoff",
+            ReplyKind::HandoffOffHours => "handoff_off_hours",
         }
+    }
+
+    /// Whether this kind hands the conversation to a human (`Handoff` or
+    /// `HandoffOffHours`).
+    pub fn is_handoff(self) -> bool {
+        matches!(self, ReplyKind::Handoff | ReplyKind::HandoffOffHours)
     }
 }
 
@@ -115,6 +128,54 @@ pub(crate) fn render_variant(
     session: &mut Session,
     out: &mut String,
 ) {
+    render_variant_for(templates, key, &Want::default(), session, out);
+}
+
+/// Which variants a reply prefers: the buyer's segment, a soothing tone for an angry
+/// buyer, and values only this reply has (`{next_open}`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Want<'a> {
+    /// The buyer's current segment (index in `buyers.segments`).
+    pub(crate) segment: Option<u8>,
+    /// The buyer is angry: `mood: soothing` variants first.
+    pub(crate) soothing: bool,
+    /// Values that take precedence over captures.
+    pub(crate) extra: &'a [(&'a str, &'a str)],
+}
+
+/// The tiers of variants, best first: a variant of the first tier that has a
+/// renderable member is chosen, rotating within the tier.
+fn tier(want: &Want<'_>, mark: Mark, t: u8) -> bool {
+    let for_me = mark.segment.is_some() && mark.segment == want.segment;
+    match t {
+        // Angry buyers: soothing variants for their segment, then any unsegmented ones.
+        0 => want.soothing && mark.soothing && for_me,
+        1 => want.soothing && mark.soothing && mark.segment.is_none(),
+        // Calm buyers (and angry ones when nothing soothing fits): their segment's
+        // variants, then the unmarked ones, then any but soothing ones.
+        2 => !mark.soothing && for_me,
+        3 => !mark.soothing && mark.segment.is_none(),
+        4 => !mark.soothing,
+        _ => true,
+    }
+}
+const TIERS: u8 = 6;
+
+/// [`render_variant`] choosing by `want`: variants marked for the buyer's segment are
+/// preferred (rotating among those), else unmarked ones; `mood: soothing` ones come
+/// first for an angry buyer and are skipped for a calm one while any other fits. A
+/// variant that needs a capture the session lacks is skipped; when none fits, the
+/// best tier's next variant is used with the missing values left empty.
+///
+/// Rotation is per key: after variant `i`, the search starts at `i + 1`, so a buyer
+/// never gets the same sentence twice in a row while the tier has two or more.
+pub(crate) fn render_variant_for(
+    templates: &[Template],
+    key: &str,
+    want: &Want<'_>,
+    session: &mut Session,
+    out: &mut String,
+) {
     let n = templates.len();
     if n == 0 {
         return;
@@ -124,12 +185,90 @@ pub(crate) fn render_variant(
         Some(last) => (last as usize + 1) % n,
         None => session.seed(key) as usize % n,
     };
-    let chosen = (0..n)
-        .map(|k| (start + k) % n)
-        .find(|&i| templates[i].renderable(&session.captures))
-        .unwrap_or(start);
-    templates[chosen].render_into(&session.captures, out);
+    let order = || (0..n).map(|k| (start + k) % n);
+    let mut fallback = None;
+    let mut chosen = None;
+    for t in 0..TIERS {
+        let mut members = order().filter(|&i| tier(want, templates[i].mark, t));
+        let Some(first) = members.next() else {
+            continue;
+        };
+        fallback.get_or_insert(first);
+        if let Some(i) = std::iter::once(first)
+            .chain(members)
+            .find(|&i| templates[i].renderable_with(&session.captures, want.extra))
+        {
+            chosen = Some(i);
+            break;
+        }
+    }
+    let chosen = chosen.or(fallback).unwrap_or(start);
+    templates[chosen].render_into_with(&session.captures, want.extra, out);
     session.set_variant(key, chosen as u32);
+}
+
+/// Renders the body of a handoff: `templates` (a handoff node's reply, or
+/// `fallback.handoff_reply`) while agents are on duty, else `fallback.off_hours_reply`
+/// with `{next_open}`. Returns the body's kind.
+pub(crate) fn render_handoff(
+    rules: &RuleSet,
+    templates: &[Template],
+    key: &str,
+    want: &Want<'_>,
+    now: Timestamp,
+    session: &mut Session,
+    out: &mut String,
+) -> ReplyKind {
+    let off = rules.agent_hours.as_ref().and_then(|h| h.off_duty_at(now));
+    match off {
+        Some(next) if !rules.fallback.off_hours_reply.is_empty() => {
+            let label = next.label();
+            let extra = [("next_open", label.as_str())];
+            let want = Want {
+                extra: &extra,
+                ..*want
+            };
+            render_variant_for(
+                &rules.fallback.off_hours_reply,
+                "#off_hours",
+                &want,
+                session,
+                out,
+            );
+            ReplyKind::HandoffOffHours
+        }
+        _ => {
+            render_variant_for(templates, key, want, session, out);
+            ReplyKind::Handoff
+        }
+    }
+}
+
+/// For a buyer of a `promote: true` segment, appends the active promotion on its own
+/// line, once per session; returns its id. Not when the greeting of this reply
+/// (`notice`) already carried it (the session still counts it as told).
+pub(crate) fn append_promotion<'r>(
+    rules: &'r RuleSet,
+    segment: Option<usize>,
+    notice: Option<&str>,
+    now: Timestamp,
+    session: &mut Session,
+    out: &mut String,
+) -> Option<&'r str> {
+    let promotes = segment
+        .and_then(|i| rules.buyers.segments.get(i))
+        .is_some_and(|s| s.promote);
+    if !promotes || session.promoted {
+        return None;
+    }
+    let p = rules.promotions.iter().find(|w| w.active_at(now))?;
+    session.promoted = true;
+    if notice == Some(p.id.as_str()) {
+        return None;
+    }
+    out.push('\n');
+    p.text.render_into(&session.captures, out);
+    Some(&p.id)
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! were hit, and renders one reply. It never panics and never fails: any message,
 //! empty, huge or binary junk, gets a reply.
 
-use crate::compose::{self, ReplyKind};
+use crate::buyer::{self, Signals};
+use crate::compose::{self, ReplyKind, Want};
 use crate::error::{Error, ErrorKind, Location, Problem};
 use crate::matcher::{Matcher, MatcherKind, RawHit, Scan, Via};
 use crate::rules::{self, Limits, RuleSet, Section, TermKind};
@@ -162,7 +163,7 @@ impl EngineBuilder {
     /// Every problem of the rules, located in `file`.
     pub fn build_named(&self, yaml: &str, file: Option<&str>) -> Result<Engine, Error> {
         let rules = rules::load(yaml, file, &self.limits)?;
-        let matcher = Matcher::new(&rules.nodes, self.matcher)
+        let matcher = Matcher::with_signals(&rules.nodes, &rules.signals, self.matcher)
             .map_err(|m| Error::rules(vec![Problem::new(ErrorKind::LimitExceeded, m)], file))?;
         let topic_index = rules
             .nodes
@@ -237,11 +238,18 @@ impl Engine {
             .copied();
         // The scan's buffers are reused by every reply on this thread: a reply allocates
         // only what it returns (and what the session keeps).
-        let (selection, hits) = SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        let (selection, hits, signals) = SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut scratch) => self.scan_and_select(&mut scratch, session, text, last),
             // Only reachable if a reply were made from inside another on this thread.
             Err(_) => self.scan_and_select(&mut Scratch::default(), session, text, last),
         });
+        // The buyer's segment and mood after this message decide the variants.
+        let buyer = buyer::observe(&rules.buyers, session, signals);
+        let want = Want {
+            segment: buyer.segment.and_then(|i| u8::try_from(i).ok()),
+            soothing: buyer.angry,
+            extra: &[],
+        };
 
         // Sized for a greeting plus an answer: one allocation, no regrowth.
         let mut out = String::with_capacity(512);
@@ -265,30 +273,45 @@ impl Engine {
             .as_slice()
             .iter()
             .any(|c| rules.nodes.get(c.node as usize).is_some_and(|n| n.handoff));
+        let fb = &rules.fallback;
         let body_kind = match winner.and_then(|w| rules.nodes.get(w).map(|n| (w, n))) {
             Some((_, node)) => {
-                compose::render_variant(&node.reply, &node.topic, session, &mut out);
+                let kind = if node.handoff {
+                    let (r, k) = (&node.reply, &node.topic);
+                    compose::render_handoff(rules, r, k, &want, now, session, &mut out)
+                } else if buyer.anger_handoff {
+                    let r = &fb.handoff_reply;
+                    compose::render_handoff(rules, r, "#handoff", &want, now, session, &mut out)
+                } else {
+                    compose::render_variant_for(&node.reply, &node.topic, &want, session, &mut out);
+                    ReplyKind::Answer
+                };
                 session.fallbacks_in_row = 0;
                 session.remember_topic(&node.topic, node.section);
-                if node.handoff {
-                    ReplyKind::Handoff
-                } else {
-                    ReplyKind::Answer
-                }
+                kind
             }
             None => {
-                let fb = &rules.fallback;
                 session.fallbacks_in_row = session.fallbacks_in_row.saturating_add(1);
-                if fb.handoff_after > 0 && session.fallbacks_in_row >= fb.handoff_after {
+                // An angry buyer nothing answers is handed over at once.
+                let angry = buyer.angry
+                    && rules.buyers.anger.is_some_and(|a| a.handoff_after > 0)
+                    && !fb.handoff_reply.is_empty();
+                if angry || fb.handoff_after > 0 && session.fallbacks_in_row >= fb.handoff_after {
                     session.fallbacks_in_row = 0;
+                    session.angry_in_row = 0;
                     handoff = true;
-                    compose::render_variant(&fb.handoff_reply, "#handoff", session, &mut out);
-                    ReplyKind::Handoff
+                    let r = &fb.handoff_reply;
+                    compose::render_handoff(rules, r, "#handoff", &want, now, session, &mut out)
                 } else {
-                    compose::render_variant(&fb.reply, "#fallback", session, &mut out);
+                    compose::render_variant_for(&fb.reply, "#fallback", &want, session, &mut out);
                     ReplyKind::Fallback
                 }
             }
+        };
+        let promotion = if body_kind == ReplyKind::Answer && !buyer.angry {
+            compose::append_promotion(rules, buyer.segment, notice, now, session, &mut out)
+        } else {
+            None
         };
         session.turns = session.turns.saturating_add(1);
         session.last_at = Some(now.as_second());
@@ -296,10 +319,13 @@ impl Engine {
         Reply {
             text: out,
             kind: kind.unwrap_or(body_kind),
-            handoff: handoff || body_kind == ReplyKind::Handoff,
+            handoff: handoff || body_kind.is_handoff(),
             hits,
             truncated,
             notice,
+            angry: buyer.angry,
+            promotion,
+            segment: buyer.segment,
             body: body_kind,
             node: winner.map(|i| NodeRef { rules, index: i }),
             rules,
@@ -314,7 +340,7 @@ impl Engine {
         session: &mut Session,
         text: &str,
         last: Option<usize>,
-    ) -> (Selection, Vec<Hit<'e>>) {
+    ) -> (Selection, Vec<Hit<'e>>, Signals) {
         let inner = &*self.0;
         let nodes = &inner.rules.nodes;
         let Scratch { scan, work } = scratch;
@@ -335,7 +361,7 @@ impl Engine {
                 .filter_map(|h| Hit::from_raw(&inner.rules, h)),
         );
         hits.sort_unstable_by_key(|h| (h.span.start, h.span.end, h.topic, h.keyword));
-        (selection, hits)
+        (selection, hits, scan.signals)
     }
 
     /// Runs the rule file's `tests:` cases, each in a fresh session, at the current time.
@@ -360,6 +386,9 @@ impl Engine {
                 let got = r.topic().map(str::to_owned);
                 let topic_ok = got == case.expect;
                 let handoff_ok = case.handoff.is_none_or(|h| h == r.handoff);
+                let segment = r.segment().map(str::to_owned);
+                let segment_ok = case.segment.as_ref().is_none_or(|s| *s == segment);
+                let angry_ok = case.angry.is_none_or(|a| a == r.angry);
                 TestOutcome {
                     says: case.says.clone(),
                     after: case.after.clone(),
@@ -367,7 +396,11 @@ impl Engine {
                     got,
                     handoff: r.handoff,
                     expect_handoff: case.handoff,
-                    passed: topic_ok && handoff_ok,
+                    segment,
+                    expect_segment: case.segment.clone(),
+                    angry: r.angry,
+                    expect_angry: case.angry,
+                    passed: topic_ok && handoff_ok && segment_ok && angry_ok,
                     location: case.location,
                     hits: r
                         .hits
@@ -394,6 +427,29 @@ impl Engine {
     /// `{deadline}` of payment reminders are read in it.
     pub fn time_zone(&self) -> &jiff::tz::TimeZone {
         &self.0.rules.timezone
+    }
+
+    /// Whether human agents are on duty at `now` (`shop.agent_hours`, in the shop's
+    /// time zone); always true when the file does not set agent hours. A handoff while
+    /// they are not is [`ReplyKind::HandoffOffHours`].
+    pub fn agents_on_duty_at(&self, now: SystemTime) -> bool {
+        let now = Timestamp::try_from(now).unwrap_or(Timestamp::UNIX_EPOCH);
+        self.0
+            .rules
+            .agent_hours
+            .as_ref()
+            .is_none_or(|h| h.off_duty_at(now).is_none())
+    }
+
+    /// The buyer segments of the file (`buyers.segments`) as `(id, name)`, in file
+    /// order.
+    pub fn segments(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
+        self.0
+            .rules
+            .buyers
+            .segments
+            .iter()
+            .map(|s| (s.id.as_str(), s.name.as_str()))
     }
 
     /// Every node, in file order.
@@ -627,6 +683,16 @@ pub struct Reply<'e> {
     /// Id of the reminder or promotion added to the greeting, or `pay_by` for the
     /// notice of the session's unpaid order; `None` when nothing was added.
     pub notice: Option<&'e str>,
+    /// The message showed anger (`buyers.anger`: an anger word, or a run of question
+    /// marks): the reply used a `mood: soothing` variant where there is one. A host
+    /// should put an angry buyer first in the agents' queue; kefu itself hands over
+    /// when nothing answers an angry message, or after `handoff_after` angry messages
+    /// in a row.
+    pub angry: bool,
+    /// Id of the promotion appended after the answer, on its own line, for a buyer of
+    /// a `promote: true` segment (once per session).
+    pub promotion: Option<&'e str>,
+    segment: Option<usize>,
     body: ReplyKind,
     node: Option<NodeRef<'e>>,
     rules: &'e RuleSet,
@@ -642,8 +708,24 @@ impl<'e> Reply<'e> {
     pub fn node(&self) -> Option<NodeRef<'e>> {
         self.node
     }
-    /// What the body of the reply is, `Answer`, `Fallback` or `Handoff`, whether or not
-    /// the reply opens with a greeting (for which [`Reply::kind`] is a `Greeting*`).
+    /// The buyer's segment after this message (`buyers.segments`): the id of the one
+    /// with the highest score, if it is high enough; `None` when no segment stands out.
+    pub fn segment(&self) -> Option<&'e str> {
+        let rules = self.rules;
+        self.segment
+            .and_then(|i| rules.buyers.segments.get(i))
+            .map(|s| s.id.as_str())
+    }
+    /// The display name of [`Reply::segment`] (`价格敏感型`).
+    pub fn segment_name(&self) -> Option<&'e str> {
+        let rules = self.rules;
+        self.segment
+            .and_then(|i| rules.buyers.segments.get(i))
+            .map(|s| s.name.as_str())
+    }
+    /// What the body of the reply is, `Answer`, `Fallback`, `Handoff` or
+    /// `HandoffOffHours`, whether or not the reply opens with a greeting (for which
+    /// [`Reply::kind`] is a `Greeting*`).
     pub fn body_kind(&self) -> ReplyKind {
         self.body
     }
@@ -671,11 +753,12 @@ impl<'e> Reply<'e> {
 }
 
 /// The JSON a service sends back: `text`, `kind`, `body_kind`, `topic` (null on
-/// fallback), `handoff`, `truncated`, `notice` and `hits`.
+/// fallback), `handoff`, `truncated`, `notice`, `segment`, `angry`, `promotion` and
+/// `hits`.
 impl serde::Serialize for Reply<'_> {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = ser.serialize_struct("Reply", 8)?;
+        let mut st = ser.serialize_struct("Reply", 11)?;
         st.serialize_field("text", &self.text)?;
         st.serialize_field("kind", &self.kind)?;
         st.serialize_field("body_kind", &self.body)?;
@@ -683,6 +766,9 @@ impl serde::Serialize for Reply<'_> {
         st.serialize_field("handoff", &self.handoff)?;
         st.serialize_field("truncated", &self.truncated)?;
         st.serialize_field("notice", &self.notice)?;
+        st.serialize_field("segment", &self.segment())?;
+        st.serialize_field("angry", &self.angry)?;
+        st.serialize_field("promotion", &self.promotion)?;
         st.serialize_field("hits", &self.hits)?;
         st.end()
     }
@@ -695,6 +781,8 @@ impl fmt::Debug for Reply<'_> {
             .field("kind", &self.kind)
             .field("topic", &self.topic())
             .field("handoff", &self.handoff)
+            .field("segment", &self.segment())
+            .field("angry", &self.angry)
             .field("hits", &self.hits)
             .field("truncated", &self.truncated)
             .finish_non_exhaustive()
@@ -791,7 +879,15 @@ pub struct TestOutcome {
     pub handoff: bool,
     /// Expected handoff, when the case states it.
     pub expect_handoff: Option<bool>,
-    /// Topic (and handoff, when stated) as expected.
+    /// The buyer's segment after the message.
+    pub segment: Option<String>,
+    /// Expected segment, when the case states it (`Some(None)`: `segment: none`).
+    pub expect_segment: Option<Option<String>>,
+    /// Whether the message was angry.
+    pub angry: bool,
+    /// Expected anger, when the case states it.
+    pub expect_angry: Option<bool>,
+    /// Topic (and handoff, segment and anger, when stated) as expected.
     pub passed: bool,
     /// Where the case is in the file.
     pub location: Option<Location>,
@@ -812,6 +908,18 @@ impl fmt::Display for TestOutcome {
         )?;
         if let Some(h) = self.expect_handoff {
             write!(f, " (handoff expected {h}, got {})", self.handoff)?;
+        }
+        if let Some(s) = &self.expect_segment {
+            let show = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".into());
+            write!(
+                f,
+                " (segment expected {}, got {})",
+                show(s),
+                show(&self.segment)
+            )?;
+        }
+        if let Some(a) = self.expect_angry {
+            write!(f, " (angry expected {a}, got {})", self.angry)?;
         }
         if !self.hits.is_empty() {
             write!(f, "; hits: {}", self.hits.join(", "))?;

@@ -39,6 +39,12 @@ pub enum ErrorKind {
     UnknownTestTopic,
     /// A configured limit (file size, keyword count, template length …) was exceeded.
     LimitExceeded,
+    /// A value is out of its range or not one of the words allowed there (a segment
+    /// id, a `mood:`, a `half_life:`), or repeats an id.
+    InvalidValue,
+    /// A reply variant's `for:` or a `tests:` case's `segment:` names a segment that
+    /// `buyers.segments` does not declare.
+    UnknownSegment,
 }
 
 /// Where in a rule file a problem is: 1-based line and column (columns count characters).

@@ -43,9 +43,11 @@
 //! README.
 #![deny(missing_docs)]
 
+mod buyer;
 mod compose;
 mod engine;
 pub mod error;
+mod hours;
 pub mod lint;
 mod matcher;
 pub mod normalize;

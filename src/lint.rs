@@ -243,7 +243,7 @@ struct Linter<'r> {
 
 /// A node's term as the file names it: `keywords[3]`, `whole[0]`, `exclude[1]`.
 fn term_paths(node: &Node) -> Vec<String> {
-    let mut counts = [0usize; 3];
+    let mut counts = [0usize; 4];
     node.terms
         .iter()
         .map(|t| {
@@ -251,6 +251,8 @@ fn term_paths(node: &Node) -> Vec<String> {
                 TermKind::Contains => ("keywords", 0),
                 TermKind::Whole => ("whole", 1),
                 TermKind::Exclude => ("exclude", 2),
+                // Buyer signals are never a node's terms.
+                TermKind::Signal | TermKind::Anger => ("signals", 3),
             };
             let i = counts[slot];
             counts[slot] += 1;
@@ -607,7 +609,7 @@ fn shadows(nodes: &[Node], k: &str, a: usize, b: usize) -> bool {
                         return false;
                     }
                 }
-                TermKind::Whole => {}
+                TermKind::Whole | TermKind::Signal | TermKind::Anger => {}
             }
         }
     }

@@ -15,7 +15,7 @@
 //! contiguous NFA as an alternative, kept so the choice stays measured.
 
 use crate::normalize::normalize_char;
-use crate::rules::{Node, TermKind};
+use crate::rules::{Node, Signal, TermKind};
 use aho_corasick::automaton::Automaton as _;
 use aho_corasick::nfa::contiguous::NFA;
 use aho_corasick::Anchored;
@@ -35,11 +35,13 @@ pub enum MatcherKind {
     AhoCorasick,
 }
 
-/// One node's use of an automaton pattern.
+/// One node's use of an automaton pattern, or a buyer signal's.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
+    /// The node; for [`TermKind::Signal`] the segment's index (0 for
+    /// [`TermKind::Anger`]).
     pub(crate) node: u32,
-    /// Index into the node's `terms`.
+    /// Index into the node's `terms` (into the rule set's `signals` for a signal).
     pub(crate) term: u32,
     pub(crate) kind: TermKind,
 }
@@ -100,6 +102,8 @@ pub(crate) struct Scan {
     pub(crate) captures: Vec<Capture>,
     /// Normalized chars in the message.
     pub(crate) chars: u32,
+    /// What the message says of the buyer: segment signals, anger, question marks.
+    pub(crate) signals: crate::buyer::Signals,
     /// Original byte span of the last kept chars, by char position modulo its length.
     ring: Vec<(u32, u32)>,
 }
@@ -110,6 +114,27 @@ impl Scan {
         self.vetoed.clear();
         self.captures.clear();
         self.chars = 0;
+        self.signals = crate::buyer::Signals::default();
+    }
+}
+
+/// Longest run of question marks (`?`, `？`) among the chars the normalizer skips:
+/// fed every char, it costs a comparison on the skipped ones.
+#[derive(Default)]
+struct QuestionRun {
+    run: u32,
+    longest: u32,
+}
+
+impl QuestionRun {
+    #[inline]
+    fn skipped(&mut self, c: char) {
+        if c == '?' || c == '？' {
+            self.run += 1;
+            self.longest = self.longest.max(self.run);
+        } else {
+            self.run = 0;
+        }
     }
 }
 
@@ -137,7 +162,18 @@ impl std::fmt::Debug for Matcher {
 
 impl Matcher {
     /// Compiles the nodes' keywords and patterns. Fails only on automaton size limits.
+    #[cfg(test)]
     pub(crate) fn new(nodes: &[Node], kind: MatcherKind) -> Result<Matcher, String> {
+        Matcher::with_signals(nodes, &[], kind)
+    }
+
+    /// Compiles the nodes' keywords and patterns and the buyer signals into one
+    /// automaton. Fails only on automaton size limits.
+    pub(crate) fn with_signals(
+        nodes: &[Node],
+        signals: &[Signal],
+        kind: MatcherKind,
+    ) -> Result<Matcher, String> {
         // Group entries by distinct normalized text, in first-seen order.
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut texts: Vec<&str> = Vec::new();
@@ -157,6 +193,19 @@ impl Matcher {
                     kind: t.kind,
                 });
             }
+        }
+        for (si, sig) in signals.iter().enumerate() {
+            let t = &sig.term;
+            let id = *ids.entry(t.text.as_str()).or_insert_with(|| {
+                texts.push(t.text.as_str());
+                per_text.push(Vec::new());
+                texts.len() - 1
+            });
+            per_text[id].push(Entry {
+                node: sig.segment,
+                term: si as u32,
+                kind: t.kind,
+            });
         }
         let mut patterns = Vec::with_capacity(per_text.len());
         let mut entries = Vec::with_capacity(keyword_count);
@@ -252,6 +301,10 @@ impl Matcher {
             for e in self.entries.get(a as usize..b as usize).unwrap_or(&[]) {
                 match e.kind {
                     TermKind::Exclude => out.vetoed.push(e.node),
+                    TermKind::Signal => {
+                        out.signals.segments |= 1u8.checked_shl(e.node).unwrap_or(0)
+                    }
+                    TermKind::Anger => out.signals.anger = true,
                     TermKind::Whole if start != 0 => {}
                     kind => out.hits.push(RawHit {
                         node: e.node,
@@ -263,14 +316,27 @@ impl Matcher {
                 }
             }
         };
+        let mut questions = QuestionRun::default();
         match &self.automaton {
             Automaton::None => {
-                chars = text.chars().filter_map(normalize_char).count() as u32;
+                for c in text.chars() {
+                    match normalize_char(c) {
+                        Some(_) => {
+                            questions.run = 0;
+                            chars += 1;
+                        }
+                        None => questions.skipped(c),
+                    }
+                }
             }
             Automaton::Daachorse(d) => {
                 let mut stepper = d.find_overlapping_stepper();
                 for (pos, c) in text.char_indices() {
-                    let Some(k) = normalize_char(c) else { continue };
+                    let Some(k) = normalize_char(c) else {
+                        questions.skipped(c);
+                        continue;
+                    };
+                    questions.run = 0;
                     ring[chars as usize & mask] = (pos as u32, (pos + c.len_utf8()) as u32);
                     chars += 1;
                     stepper.consume(k);
@@ -285,7 +351,11 @@ impl Matcher {
                 };
                 let mut buf = [0u8; 4];
                 for (pos, c) in text.char_indices() {
-                    let Some(k) = normalize_char(c) else { continue };
+                    let Some(k) = normalize_char(c) else {
+                        questions.skipped(c);
+                        continue;
+                    };
+                    questions.run = 0;
                     ring[chars as usize & mask] = (pos as u32, (pos + c.len_utf8()) as u32);
                     chars += 1;
                     let bytes = k.encode_utf8(&mut buf).as_bytes();
@@ -304,6 +374,7 @@ impl Matcher {
         }
         out.ring = ring;
         out.chars = chars;
+        out.signals.question_marks = questions.longest;
         // A whole-message keyword must also end the message.
         out.hits.retain(|h| !h.whole || h.chars.end == chars);
 

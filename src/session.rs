@@ -56,6 +56,19 @@ pub struct Session {
     /// The buyer's unpaid order, for the pay-by notice of the opening.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) unpaid_order: Option<UnpaidOrder>,
+    /// Buyer segment scores (`buyers.segments`), keyed by a hash of the segment id.
+    #[serde(skip_serializing_if = "crate::buyer::SegmentScores::is_empty")]
+    pub(crate) segments: crate::buyer::SegmentScores,
+    /// Angry messages in a row (`buyers.anger`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub(crate) angry_in_row: u32,
+    /// The active promotion was appended for the buyer's segment in this session.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) promoted: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Session {

@@ -21,6 +21,16 @@ enum Part {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Template {
     parts: Vec<Part>,
+    /// Who the variant is for; set by the validator from a variant map.
+    pub(crate) mark: Mark,
+}
+
+/// Who a reply variant is for: `for:` (a segment, by index in `buyers.segments`) and
+/// `mood: soothing` of a variant map. Plain variants are for everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Mark {
+    pub(crate) segment: Option<u8>,
+    pub(crate) soothing: bool,
 }
 
 /// What a template may name.
@@ -96,29 +106,63 @@ impl Template {
         if !lit.is_empty() || parts.is_empty() {
             parts.push(Part::Lit(lit));
         }
-        Ok(Template { parts })
+        Ok(Template {
+            parts,
+            mark: Mark::default(),
+        })
     }
 
     /// True when every capture without a default is present.
     pub(crate) fn renderable(&self, captures: &BTreeMap<String, String>) -> bool {
+        self.renderable_with(captures, &[])
+    }
+
+    /// [`Template::renderable`] with `extra` values (such as `{next_open}`) that take
+    /// precedence over captures.
+    pub(crate) fn renderable_with(
+        &self,
+        captures: &BTreeMap<String, String>,
+        extra: &[(&str, &str)],
+    ) -> bool {
         self.parts.iter().all(|p| match p {
             Part::Lit(_) => true,
-            Part::Capture { name, default } => default.is_some() || captures.contains_key(name),
+            Part::Capture { name, default } => {
+                default.is_some()
+                    || extra.iter().any(|(k, _)| k == name)
+                    || captures.contains_key(name)
+            }
         })
     }
 
     /// Appends the rendered text to `out`; a missing capture renders as its default or
     /// as nothing.
     pub(crate) fn render_into(&self, captures: &BTreeMap<String, String>, out: &mut String) {
+        self.render_into_with(captures, &[], out);
+    }
+
+    /// [`Template::render_into`] with `extra` values that take precedence over captures.
+    pub(crate) fn render_into_with(
+        &self,
+        captures: &BTreeMap<String, String>,
+        extra: &[(&str, &str)],
+        out: &mut String,
+    ) {
         for p in &self.parts {
             match p {
                 Part::Lit(s) => out.push_str(s),
-                Part::Capture { name, default } => match captures.get(name) {
-                    // Cleaned when stored, and again here: a session may come back from
-                    // a store the host does not fully trust.
-                    Some(v) => out.extend(v.chars().filter(|c| !is_unsafe_char(*c))),
-                    None => out.push_str(default.as_deref().unwrap_or("")),
-                },
+                Part::Capture { name, default } => {
+                    let value = extra
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| *v)
+                        .or_else(|| captures.get(name).map(String::as_str));
+                    match value {
+                        // Cleaned when stored, and again here: a session may come back from
+                        // a store the host does not fully trust.
+                        Some(v) => out.extend(v.chars().filter(|c| !is_unsafe_char(*c))),
+                        None => out.push_str(default.as_deref().unwrap_or("")),
+                    }
+                }
             }
         }
     }

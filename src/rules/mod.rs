@@ -5,6 +5,7 @@
 //! Its output is checked, typed and located: templates parsed, regexes compiled,
 //! times resolved in the shop's zone. It never panics on any input.
 
+mod buyer;
 mod model;
 mod payment;
 mod yaml;
@@ -16,7 +17,7 @@ use crate::normalize::normalize;
 use crate::template::{Scope, Template};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use model::{NodeRule, RuleFile, WindowRule, S};
+use model::{NodeRule, RuleFile, VariantRule, WindowRule, S};
 use regex::Regex;
 use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, HashMap};
@@ -72,6 +73,10 @@ pub(crate) enum TermKind {
     Whole,
     /// Vetoes its node.
     Exclude,
+    /// A signal of a buyer segment (`buyers.segments[].signals`); not a node's term.
+    Signal,
+    /// An anger word (`buyers.anger.signals`); not a node's term.
+    Anger,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +86,15 @@ pub(crate) struct Term {
     /// As written in the file.
     pub(crate) source: String,
     pub(crate) kind: TermKind,
+}
+
+/// A signal word of `buyers:`: the automaton matches it like a keyword.
+#[derive(Debug, Clone)]
+pub(crate) struct Signal {
+    /// `kind` is [`TermKind::Signal`] or [`TermKind::Anger`].
+    pub(crate) term: Term,
+    /// The segment's index for a segment signal; 0 for an anger word.
+    pub(crate) segment: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +138,8 @@ pub(crate) struct Fallback {
     pub(crate) reply: Vec<Template>,
     pub(crate) handoff_after: u32,
     pub(crate) handoff_reply: Vec<Template>,
+    /// A handoff outside `shop.agent_hours`; may name `{next_open}`.
+    pub(crate) off_hours_reply: Vec<Template>,
 }
 
 /// A `tests:` case of a rule file.
@@ -134,6 +150,9 @@ pub(crate) struct TestCase {
     /// `None` expects the fallback.
     pub(crate) expect: Option<String>,
     pub(crate) handoff: Option<bool>,
+    /// `segment:` of the case: `Some(None)` expects no segment (`none`).
+    pub(crate) segment: Option<Option<String>>,
+    pub(crate) angry: Option<bool>,
     pub(crate) location: Option<Location>,
 }
 
@@ -153,6 +172,12 @@ pub(crate) struct RuleSet {
     pub(crate) nodes: Vec<Node>,
     pub(crate) fallback: Fallback,
     pub(crate) tests: Vec<TestCase>,
+    /// `buyers:` (segments, anger); empty when the file has none.
+    pub(crate) buyers: crate::buyer::Buyers,
+    /// The segments' and anger's signal words, compiled with the nodes' keywords.
+    pub(crate) signals: Vec<Signal>,
+    /// `shop.agent_hours`; `None`: agents are always on duty.
+    pub(crate) agent_hours: Option<crate::hours::AgentHours>,
 }
 
 const DEFAULT_TZ_OFFSET_SECS: i32 = 8 * 3600;
@@ -203,7 +228,7 @@ struct Validator {
 /// A node's reply sources, kept until every capture name is known.
 struct PendingReply {
     node: usize,
-    sources: Vec<S>,
+    sources: Vec<Spanned<VariantRule>>,
 }
 
 impl Validator {
@@ -255,6 +280,8 @@ impl Validator {
             }
         };
         let tz = self.timezone(shop.timezone.as_ref());
+        let agent_hours = self.agent_hours(shop.agent_hours, &tz);
+        let (buyers, signals) = self.buyers(f.buyers);
 
         let mut constants = BTreeMap::new();
         constants.insert("shop".to_owned(), shop_name.clone());
@@ -340,7 +367,7 @@ impl Validator {
                 .get(p.node)
                 .map(|n| n.path.clone())
                 .unwrap_or_default();
-            let reply = self.templates(&p.sources, &scope, &format!("{path}.reply"));
+            let reply = self.variants(&p.sources, &scope, &format!("{path}.reply"), &buyers);
             if let Some(n) = nodes.get_mut(p.node) {
                 n.reply = reply;
             }
@@ -400,13 +427,27 @@ impl Validator {
                         "fallback",
                     );
                 }
+                self.handoff_replies_needed(&fb, fb_loc, &buyers, agent_hours.is_some());
+                let mut off_caps = captures.clone();
+                off_caps.push("next_open".to_owned());
+                let off_scope = Scope {
+                    constants: &constants,
+                    captures: &off_caps,
+                };
                 Fallback {
-                    reply: self.templates(&fb.reply, &scope, "fallback.reply"),
+                    reply: self.variants(&fb.reply, &scope, "fallback.reply", &buyers),
                     handoff_after,
-                    handoff_reply: self.templates(
+                    handoff_reply: self.variants(
                         &fb.handoff_reply,
                         &scope,
                         "fallback.handoff_reply",
+                        &buyers,
+                    ),
+                    off_hours_reply: self.variants(
+                        &fb.off_hours_reply,
+                        &off_scope,
+                        "fallback.off_hours_reply",
+                        &buyers,
                     ),
                 }
             }
@@ -421,6 +462,7 @@ impl Validator {
                     reply: Vec::new(),
                     handoff_after: 0,
                     handoff_reply: Vec::new(),
+                    off_hours_reply: Vec::new(),
                 }
             }
         };
@@ -428,7 +470,7 @@ impl Validator {
         let payment = f
             .payment_reminders
             .map(|p| self.payment_reminders(p, &constants));
-        let tests = self.tests(f.tests, &nodes);
+        let tests = self.tests(f.tests, &nodes, &buyers);
         RuleSet {
             file: file.map(str::to_owned),
             shop_name,
@@ -441,6 +483,9 @@ impl Validator {
             nodes,
             fallback,
             tests,
+            buyers,
+            signals,
+            agent_hours,
         }
     }
 
@@ -684,26 +729,36 @@ impl Validator {
     }
 
     fn template(&mut self, s: &S, scope: &Scope<'_>, path: &str) -> Option<Template> {
-        if s.value.chars().count() > self.limits.max_template_chars {
+        self.template_at(&s.value, loc(s), scope, path)
+    }
+
+    fn template_at(
+        &mut self,
+        text: &str,
+        at: Option<Location>,
+        scope: &Scope<'_>,
+        path: &str,
+    ) -> Option<Template> {
+        if text.chars().count() > self.limits.max_template_chars {
             self.problem(
                 ErrorKind::LimitExceeded,
                 format!(
                     "template longer than {} characters",
                     self.limits.max_template_chars
                 ),
-                loc(s),
+                at,
                 path,
             );
             return None;
         }
-        if s.value.trim().is_empty() {
-            self.problem(ErrorKind::EmptyReply, "reply text is empty", loc(s), path);
+        if text.trim().is_empty() {
+            self.problem(ErrorKind::EmptyReply, "reply text is empty", at, path);
             return None;
         }
-        match Template::parse(&s.value, scope) {
+        match Template::parse(text, scope) {
             Ok(t) => Some(t),
             Err(msg) => {
-                self.problem(ErrorKind::InvalidTemplate, msg, loc(s), path);
+                self.problem(ErrorKind::InvalidTemplate, msg, at, path);
                 None
             }
         }
@@ -792,7 +847,12 @@ impl Validator {
         parsed
     }
 
-    fn tests(&mut self, list: Vec<Spanned<model::TestRule>>, nodes: &[Node]) -> Vec<TestCase> {
+    fn tests(
+        &mut self,
+        list: Vec<Spanned<model::TestRule>>,
+        nodes: &[Node],
+        buyers: &crate::buyer::Buyers,
+    ) -> Vec<TestCase> {
         let mut out = Vec::new();
         for (i, t) in list.into_iter().enumerate() {
             let at = loc(&t);
@@ -825,11 +885,16 @@ impl Validator {
                     Some(e.value)
                 }
             };
+            let segment = t
+                .segment
+                .map(|s| self.test_segment(s, buyers, &format!("{path}.segment")));
             out.push(TestCase {
                 after: t.after.into_iter().map(|a| a.value).collect(),
                 says: says.value,
                 expect,
                 handoff: t.handoff,
+                segment,
+                angry: t.angry,
                 location: at,
             });
         }

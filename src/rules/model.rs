@@ -19,6 +19,8 @@ pub(crate) struct RuleFile {
     #[serde(default)]
     pub(crate) payment_reminders: Option<Spanned<PaymentRule>>,
     #[serde(default)]
+    pub(crate) buyers: Option<Spanned<BuyersRule>>,
+    #[serde(default)]
     pub(crate) presale: Vec<Spanned<NodeRule>>,
     #[serde(default)]
     pub(crate) insale: Vec<Spanned<NodeRule>>,
@@ -42,6 +44,8 @@ pub(crate) struct Shop {
     /// Keys located too, so a bad variable name is pointed at (sorted when read).
     #[serde(default)]
     pub(crate) vars: HashMap<Spanned<String>, S>,
+    #[serde(default)]
+    pub(crate) agent_hours: Option<Spanned<Vec<Spanned<HoursRule>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,7 +94,7 @@ pub(crate) struct NodeRule {
     #[serde(default)]
     pub(crate) handoff: bool,
     #[serde(default)]
-    pub(crate) reply: Vec<S>,
+    pub(crate) reply: Vec<Spanned<VariantRule>>,
     #[serde(default)]
     pub(crate) children: Vec<Spanned<NodeRule>>,
 }
@@ -99,11 +103,13 @@ pub(crate) struct NodeRule {
 #[serde(deny_unknown_fields)]
 pub(crate) struct FallbackRule {
     #[serde(default)]
-    pub(crate) reply: Vec<S>,
+    pub(crate) reply: Vec<Spanned<VariantRule>>,
     #[serde(default)]
     pub(crate) handoff_after: Option<u32>,
     #[serde(default)]
-    pub(crate) handoff_reply: Vec<S>,
+    pub(crate) handoff_reply: Vec<Spanned<VariantRule>>,
+    #[serde(default)]
+    pub(crate) off_hours_reply: Vec<Spanned<VariantRule>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,6 +123,146 @@ pub(crate) struct TestRule {
     pub(crate) expect: Option<S>,
     #[serde(default)]
     pub(crate) handoff: Option<bool>,
+    #[serde(default)]
+    pub(crate) segment: Option<S>,
+    #[serde(default)]
+    pub(crate) angry: Option<bool>,
+}
+
+/// `buyers:`: how kefu reads the buyer (精细化运营): segments and anger.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BuyersRule {
+    #[serde(default)]
+    pub(crate) half_life: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub(crate) segments: Vec<Spanned<SegmentRule>>,
+    #[serde(default)]
+    pub(crate) anger: Option<Spanned<AngerRule>>,
+}
+
+/// One buyer segment of `buyers.segments`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SegmentRule {
+    #[serde(default)]
+    pub(crate) id: Option<S>,
+    #[serde(default)]
+    pub(crate) name: Option<S>,
+    #[serde(default)]
+    pub(crate) signals: Vec<S>,
+    #[serde(default)]
+    pub(crate) promote: bool,
+}
+
+/// `buyers.anger`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AngerRule {
+    #[serde(default)]
+    pub(crate) signals: Vec<S>,
+    #[serde(default)]
+    pub(crate) question_marks: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub(crate) handoff_after: Option<Spanned<u32>>,
+}
+
+/// One range of `shop.agent_hours`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HoursRule {
+    #[serde(default)]
+    pub(crate) days: Option<S>,
+    #[serde(default)]
+    pub(crate) from: Option<S>,
+    #[serde(default)]
+    pub(crate) until: Option<S>,
+}
+
+/// A reply variant: a plain template, or a map that marks who it is for.
+#[derive(Debug)]
+pub(crate) enum VariantRule {
+    Plain(String),
+    /// A plain scalar YAML reads as a boolean or number (`yes`, `1.50`): as serde
+    /// formats it until `yaml::parse` restores the text as written.
+    Scalar(String),
+    Marked(Box<MarkedVariant>),
+}
+
+/// `{text: "...", for: economic, mood: soothing}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MarkedVariant {
+    #[serde(default)]
+    pub(crate) text: Option<S>,
+    #[serde(default, rename = "for")]
+    pub(crate) segment: Option<S>,
+    #[serde(default)]
+    pub(crate) mood: Option<S>,
+}
+
+impl<'de> Deserialize<'de> for VariantRule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        use std::fmt;
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = VariantRule;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a reply text, or a map with text and for or mood")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<VariantRule, E> {
+                Ok(VariantRule::Plain(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<VariantRule, E> {
+                Ok(VariantRule::Plain(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<VariantRule, E> {
+                Ok(VariantRule::Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<VariantRule, E> {
+                Ok(VariantRule::Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<VariantRule, E> {
+                Ok(VariantRule::Scalar(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<VariantRule, E> {
+                Ok(VariantRule::Scalar(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<VariantRule, A::Error> {
+                MarkedVariant::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|m| VariantRule::Marked(Box::new(m)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl RuleFile {
+    /// Every reply variant list of the file, nodes at every depth included.
+    pub(crate) fn variant_lists_mut(&mut self) -> Vec<&mut Vec<Spanned<VariantRule>>> {
+        fn walk<'a>(
+            nodes: &'a mut [Spanned<NodeRule>],
+            out: &mut Vec<&'a mut Vec<Spanned<VariantRule>>>,
+        ) {
+            for n in nodes {
+                let n = &mut n.value;
+                out.push(&mut n.reply);
+                walk(&mut n.children, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&mut self.presale, &mut out);
+        walk(&mut self.insale, &mut out);
+        walk(&mut self.aftersale, &mut out);
+        if let Some(fb) = &mut self.fallback {
+            let fb = &mut fb.value;
+            out.push(&mut fb.reply);
+            out.push(&mut fb.handoff_reply);
+            out.push(&mut fb.off_hours_reply);
+        }
+        out
+    }
 }
 
 /// `payment_reminders:` (催付): the shop's policy and texts per channel.

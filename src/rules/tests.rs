@@ -1,6 +1,6 @@
 use super::*;
 
-fn limits() -> Limits {
+pub(super) fn limits() -> Limits {
     Limits {
         max_file_bytes: 1 << 20,
         max_keywords: 1000,

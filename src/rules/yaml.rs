@@ -1,7 +1,7 @@
 //! The only place that parses YAML: serde-saphyr into the file model, and its errors
 //! into kefu's located [`Problem`]s with rule paths.
 
-use super::model::RuleFile;
+use super::model::{RuleFile, VariantRule};
 use crate::error::{ErrorKind, Location, Problem};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
@@ -42,6 +42,44 @@ fn tree_options() -> serde_saphyr::Options {
 /// Parses the rule file model. On failure, the one structural problem serde-saphyr
 /// reports (syntax, type or unknown key), located and with its rule path.
 pub(crate) fn parse(text: &str) -> Result<RuleFile, Problem> {
+    let mut file = parse_model(text)?;
+    restore_scalars(&mut file, text);
+    Ok(file)
+}
+
+/// A reply variant is read with `deserialize_any` (it may be a text or a map), which
+/// turns a plain `yes` or `1.50` into a boolean or number. Such a scalar has no spaces
+/// or flow indicators, so its text as written is the token at its location.
+fn restore_scalars(file: &mut RuleFile, text: &str) {
+    for list in file.variant_lists_mut() {
+        for item in list.iter_mut() {
+            if !matches!(item.value, VariantRule::Scalar(_)) {
+                continue;
+            }
+            if let Some(raw) = location(&item.referenced).and_then(|l| token_at(text, l)) {
+                item.value = VariantRule::Plain(raw.to_owned());
+            }
+        }
+    }
+}
+
+/// The plain token starting at `at` (1-based line and char column).
+fn token_at(text: &str, at: Location) -> Option<&str> {
+    let line = text
+        .lines()
+        .nth(usize::try_from(at.line).ok()?.checked_sub(1)?)?;
+    let start = line
+        .char_indices()
+        .nth(usize::try_from(at.column).ok()?.checked_sub(1)?)?
+        .0;
+    let rest = &line[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}'))
+        .unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|t| !t.is_empty())
+}
+
+fn parse_model(text: &str) -> Result<RuleFile, Problem> {
     serde_saphyr::from_str_with_options::<RuleFile>(text, options()).map_err(|e| {
         let mut loc = e.location().as_ref().and_then(location);
         let plain = e.without_snippet();
