@@ -432,6 +432,12 @@ fn explanation(message: &str, reply: &Reply<'_>) -> String {
     let handoff = if reply.handoff { " · handoff" } else { "" };
     let truncated = if reply.truncated { " · truncated" } else { "" };
     s.push_str(&format!("→ {topic} · {}{handoff}{truncated}\n", reply.kind));
+    if let Some(seg) = reply.segment_name() {
+        s.push_str(&format!("buyer: {seg}\n"));
+    }
+    if reply.angry {
+        s.push_str("buyer: angry\n");
+    }
     if reply.hits.is_empty() {
         s.push_str("hits: none\n");
     }

@@ -5,7 +5,10 @@
 //! greeting; the pay-by notice of the session's unpaid order is added to it, else an
 //! active reminder, else an active promotion. Variants
 //! rotate per session and per reply so a buyer never gets the same sentence twice in a
-//! row; a variant that needs a capture the session lacks is skipped.
+//! row; a variant that needs a capture the session lacks is skipped. Variants marked
+//! `for:` the buyer's segment or `mood: soothing` are preferred as `Want` says; a
+//! handoff while no agent is on duty gets `off_hours_reply`; a buyer of a `promote:`
+//! segment gets the active promotion once.
 
 use crate::rules::{RuleSet, Window};
 use crate::session::{key_hash, Session};

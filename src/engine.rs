@@ -431,7 +431,35 @@ impl Engine {
 
     /// Whether human agents are on duty at `now` (`shop.agent_hours`, in the shop's
     /// time zone); always true when the file does not set agent hours. A handoff while
-    /// they are not is [`ReplyKind::HandoffOffHours`].
+    /// they are not is [`ReplyKind::HandoffOffHours`], answered with
+    /// `fallback.off_hours_reply`, whose `{next_open}` says when they are back.
+    ///
+    /// ```
+    /// use kefu::{Engine, ReplyKind, Session};
+    ///
+    /// let engine = Engine::from_yaml_str(r#"
+    /// shop:
+    ///   name: 衣见
+    ///   timezone: Asia/Shanghai
+    ///   agent_hours: [{ days: mon-fri, from: "09:00", until: "18:00" }]
+    /// first_reply: { greeting: ["亲,您好"] }
+    /// aftersale:
+    ///   - { topic: human, keywords: [人工], handoff: true, reply: ["马上转人工"] }
+    /// fallback:
+    ///   reply: ["亲,稍等"]
+    ///   handoff_after: 0
+    ///   off_hours_reply: ["人工客服{next_open}上班后回复您"]
+    /// "#)?;
+    /// let at = |s: &str| -> std::time::SystemTime { s.parse::<jiff::Timestamp>().unwrap().into() };
+    /// let friday_night = at("2026-11-27T20:00:00+08:00");
+    /// assert!(!engine.agents_on_duty_at(friday_night));
+    /// let mut session = Session::new("buyer-7");
+    /// let reply = engine.reply_at(&mut session, "转人工", friday_night);
+    /// assert_eq!(reply.body_kind(), ReplyKind::HandoffOffHours);
+    /// assert!(reply.handoff);
+    /// assert_eq!(reply.text, "亲,您好\n人工客服周一 09:00上班后回复您");
+    /// # Ok::<(), kefu::Error>(())
+    /// ```
     pub fn agents_on_duty_at(&self, now: SystemTime) -> bool {
         let now = Timestamp::try_from(now).unwrap_or(Timestamp::UNIX_EPOCH);
         self.0
@@ -710,6 +738,41 @@ impl<'e> Reply<'e> {
     }
     /// The buyer's segment after this message (`buyers.segments`): the id of the one
     /// with the highest score, if it is high enough; `None` when no segment stands out.
+    ///
+    /// Each message multiplies every score by 2^(-1/`half_life`) and adds 1 to each
+    /// segment it has a signal of; the current segment is the highest score that is
+    /// at least what one signal decays to in `half_life` messages.
+    ///
+    /// ```
+    /// use kefu::{Engine, ReplyKind, Session};
+    ///
+    /// let engine = Engine::from_yaml_str(r#"
+    /// shop: { name: 衣见 }
+    /// first_reply:
+    ///   greeting: ["亲,您好"]
+    ///   promotions: [{ id: d12, from: "2026-12-01 00:00", until: "2026-12-12 23:59", text: "双12满300减40" }]
+    /// buyers:
+    ///   segments:
+    ///     - { id: economic, name: 价格敏感型, signals: [便宜, 优惠], promote: true }
+    ///   anger: { signals: [骗子] }
+    /// presale:
+    ///   - topic: discount
+    ///     keywords: [便宜, 优惠]
+    ///     reply: ["价格是统一的哦", { text: "领券再减30,现在最划算", for: economic }]
+    ///   - { topic: size, keywords: [尺码], reply: [标准码] }
+    /// fallback: { reply: ["亲,稍等"], handoff_after: 2, handoff_reply: [转人工] }
+    /// "#)?;
+    /// let now: std::time::SystemTime = "2026-11-25T10:00:00+08:00".parse::<jiff::Timestamp>().unwrap().into();
+    /// let mut session = Session::new("buyer-42");
+    /// engine.reply_at(&mut session, "尺码怎么选", now);
+    /// let reply = engine.reply_at(&mut session, "能便宜点吗", now);
+    /// assert_eq!(reply.segment(), Some("economic"));
+    /// assert_eq!(reply.text, "领券再减30,现在最划算");   // the variant marked for economic
+    /// let angry = engine.reply_at(&mut session, "骗子", now);
+    /// assert!(angry.angry && angry.handoff);              // angry and nothing answers: a human
+    /// assert_eq!(angry.kind, ReplyKind::Handoff);
+    /// # Ok::<(), kefu::Error>(())
+    /// ```
     pub fn segment(&self) -> Option<&'e str> {
         let rules = self.rules;
         self.segment

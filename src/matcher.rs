@@ -118,8 +118,8 @@ impl Scan {
     }
 }
 
-/// Longest run of question marks (`?`, `？`) among the chars the normalizer skips:
-/// fed every char, it costs a comparison on the skipped ones.
+/// Longest run of question marks (`?`, `？`, spaces between them allowed) among the
+/// chars the normalizer skips: fed every skipped char, it costs a comparison or two.
 #[derive(Default)]
 struct QuestionRun {
     run: u32,
@@ -132,7 +132,7 @@ impl QuestionRun {
         if c == '?' || c == '？' {
             self.run += 1;
             self.longest = self.longest.max(self.run);
-        } else {
+        } else if !c.is_whitespace() {
             self.run = 0;
         }
     }
@@ -560,6 +560,42 @@ mod tests {
         )];
         let s = scan(MatcherKind::Daachorse, &nodes, "我不想退货了");
         assert_eq!(s.vetoed, vec![0]);
+    }
+
+    #[test]
+    fn signals_are_found_in_the_same_scan_with_question_mark_runs() {
+        let nodes = vec![node("ret", &[("退货", TermKind::Contains)])];
+        let sig = |text: &str, segment: u32, kind: TermKind| Signal {
+            term: crate::rules::Term {
+                text: text.into(),
+                source: text.into(),
+                kind,
+            },
+            segment,
+        };
+        let signals = vec![
+            sig("便宜", 0, TermKind::Signal),
+            sig("退货", 2, TermKind::Signal),
+            sig("骗子", 0, TermKind::Anger),
+        ];
+        for kind in [MatcherKind::Daachorse, MatcherKind::AhoCorasick] {
+            let m = Matcher::with_signals(&nodes, &signals, kind).unwrap();
+            let mut s = Scan::default();
+            m.scan(&nodes, "便 宜点 退貨？？ ？", &mut s);
+            // The shared keyword 退货 hits its node and signals segment 2.
+            assert_eq!(s.hits.len(), 1, "{kind:?}");
+            assert_eq!(s.signals.segments, 0b101, "{kind:?}");
+            assert!(!s.signals.anger);
+            assert_eq!(s.signals.question_marks, 3, "{kind:?}");
+            m.scan(&nodes, "骗子?！?", &mut s);
+            assert_eq!((s.signals.anger, s.signals.question_marks), (true, 1));
+            assert_eq!(s.signals.segments, 0, "cleared between scans");
+        }
+        // No automaton at all: question marks are still counted.
+        let m = Matcher::with_signals(&[], &[], MatcherKind::Daachorse).unwrap();
+        let mut s = Scan::default();
+        m.scan(&[], "???", &mut s);
+        assert_eq!(s.signals.question_marks, 3);
     }
 
     #[test]

@@ -117,8 +117,8 @@ impl Template {
         self.renderable_with(captures, &[])
     }
 
-    /// [`Template::renderable`] with `extra` values (such as `{next_open}`) that take
-    /// precedence over captures.
+    /// Whether every capture without a default is present, counting `extra` values
+    /// (such as `{next_open}`), which take precedence over captures.
     pub(crate) fn renderable_with(
         &self,
         captures: &BTreeMap<String, String>,

@@ -98,6 +98,12 @@ const CASES: &[Case] = &[
     case("bad_timezone.yaml", InvalidTimeZone, Some((4, 13)), Some("shop.timezone"), "unknown time zone 'Asia/Beijing'", 1),
     // Tests of the file.
     case("unknown_test_topic.yaml", UnknownTestTopic, Some((9, 26)), Some("tests[1].expect"), "test expects unknown topic 'size_fit'", 1),
+    // Buyers, marked variants and agent hours.
+    case("unknown_segment_for.yaml", UnknownSegment, Some((12, 31)), Some("presale[0].reply[1].for"), "unknown segment 'econmic'; known: economic", 1),
+    case("unknown_key_variant.yaml", UnknownKey, Some((10, 26)), Some("presale[0].reply[0]"), "unknown key 'segment'; known keys: text, for, mood", 1),
+    case("empty_segment_signals.yaml", EmptyKeyword, Some((7, 7)), Some("buyers.segments[1]"), "segment 'individual' has no signals", 1),
+    case("bad_agent_days.yaml", InvalidTime, Some((6, 15)), Some("shop.agent_hours[1].days"), "unknown day 'sunday'; write mon, tue", 1),
+    case("missing_off_hours_reply.yaml", EmptyReply, Some((9, 3)), Some("fallback"), "fallback needs an off_hours_reply when shop.agent_hours is set", 1),
     // All problems of a file at once, in file order.
     case("several_problems.yaml", InvalidTemplate, Some((3, 27)), Some("first_reply.greeting[0]"), "unknown variable {shpo}", 3),
     // Fixed after this table found them: the duplicate key had no rule path and a
