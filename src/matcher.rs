@@ -138,6 +138,36 @@ impl QuestionRun {
     }
 }
 
+/// One pass over a message: normalizes each char, counts `?` runs among the skipped
+/// ones, and records each kept char's original byte span in `ring` (by position modulo
+/// its length).
+struct Walk<'a> {
+    text: &'a str,
+    ring: &'a mut [(u32, u32)],
+    mask: usize,
+    questions: &'a mut QuestionRun,
+}
+
+impl Walk<'_> {
+    /// Hands `step` each kept char (normalized), the number of kept chars so far and
+    /// the ring; returns the number of kept chars.
+    #[inline(always)]
+    fn kept(&mut self, mut step: impl FnMut(char, u32, &[(u32, u32)])) -> u32 {
+        let mut chars: u32 = 0;
+        for (pos, c) in self.text.char_indices() {
+            let Some(k) = normalize_char(c) else {
+                self.questions.skipped(c);
+                continue;
+            };
+            self.questions.run = 0;
+            self.ring[chars as usize & self.mask] = (pos as u32, (pos + c.len_utf8()) as u32);
+            chars += 1;
+            step(k, chars, self.ring);
+        }
+        chars
+    }
+}
+
 pub(crate) struct Matcher {
     automaton: Automaton,
     /// automaton pattern id → its entries and length
@@ -288,7 +318,6 @@ impl Matcher {
         let mut ring = std::mem::take(&mut out.ring);
         ring.resize(self.ring_len, (0, 0));
         let mask = self.ring_len - 1;
-        let mut chars: u32 = 0;
         // Feeds each kept char to `step`, which reports the automaton's patterns that
         // end at it; records the hits.
         let on_match = |out: &mut Scan, ring: &[(u32, u32)], id: usize, end: u32| {
@@ -317,61 +346,44 @@ impl Matcher {
             }
         };
         let mut questions = QuestionRun::default();
-        match &self.automaton {
-            Automaton::None => {
-                for c in text.chars() {
-                    match normalize_char(c) {
-                        Some(_) => {
-                            questions.run = 0;
-                            chars += 1;
-                        }
-                        None => questions.skipped(c),
-                    }
-                }
-            }
+        let mut walk = Walk {
+            text,
+            ring: &mut ring,
+            mask,
+            questions: &mut questions,
+        };
+        let chars = match &self.automaton {
             Automaton::Daachorse(d) => {
                 let mut stepper = d.find_overlapping_stepper();
-                for (pos, c) in text.char_indices() {
-                    let Some(k) = normalize_char(c) else {
-                        questions.skipped(c);
-                        continue;
-                    };
-                    questions.run = 0;
-                    ring[chars as usize & mask] = (pos as u32, (pos + c.len_utf8()) as u32);
-                    chars += 1;
+                walk.kept(|k, chars, ring| {
                     stepper.consume(k);
                     for m in stepper.matches() {
-                        on_match(out, &ring, m.value() as usize, chars);
+                        on_match(out, ring, m.value() as usize, chars);
                     }
-                }
+                })
             }
-            Automaton::AhoCorasick(nfa) => {
-                let Ok(mut sid) = nfa.start_state(Anchored::No) else {
-                    return;
-                };
-                let mut buf = [0u8; 4];
-                for (pos, c) in text.char_indices() {
-                    let Some(k) = normalize_char(c) else {
-                        questions.skipped(c);
-                        continue;
-                    };
-                    questions.run = 0;
-                    ring[chars as usize & mask] = (pos as u32, (pos + c.len_utf8()) as u32);
-                    chars += 1;
-                    let bytes = k.encode_utf8(&mut buf).as_bytes();
-                    let last = bytes.len() - 1;
-                    for (i, &b) in bytes.iter().enumerate() {
-                        sid = nfa.next_state(Anchored::No, sid, b);
-                        // A keyword can only end on a char's last byte.
-                        if i == last && nfa.is_match(sid) {
-                            for j in 0..nfa.match_len(sid) {
-                                on_match(out, &ring, nfa.match_pattern(sid, j).as_usize(), chars);
+            Automaton::AhoCorasick(nfa) => match nfa.start_state(Anchored::No) {
+                Ok(mut sid) => {
+                    let mut buf = [0u8; 4];
+                    walk.kept(|k, chars, ring| {
+                        let bytes = k.encode_utf8(&mut buf).as_bytes();
+                        let last = bytes.len() - 1;
+                        for (i, &b) in bytes.iter().enumerate() {
+                            sid = nfa.next_state(Anchored::No, sid, b);
+                            // A keyword can only end on a char's last byte.
+                            if i == last && nfa.is_match(sid) {
+                                for j in 0..nfa.match_len(sid) {
+                                    let id = nfa.match_pattern(sid, j).as_usize();
+                                    on_match(out, ring, id, chars);
+                                }
                             }
                         }
-                    }
+                    })
                 }
-            }
-        }
+                Err(_) => walk.kept(|_, _, _| {}),
+            },
+            Automaton::None => walk.kept(|_, _, _| {}),
+        };
         out.ring = ring;
         out.chars = chars;
         out.signals.question_marks = questions.longest;
