@@ -363,6 +363,9 @@ fn explanation(message: &str, reply: &Reply<'_>) -> String {
     let handoff = if reply.handoff { " · handoff" } else { "" };
     let truncated = if reply.truncated { " · truncated" } else { "" };
     s.push_str(&format!("→ {topic} · {}{handoff}{truncated}\n", reply.kind));
+    if let Some(p) = reply.product() {
+        s.push_str(&format!("product: {} ({})\n", p.name(), p.id()));
+    }
     if reply.hits.is_empty() {
         s.push_str("hits: none\n");
     }

@@ -4,11 +4,14 @@
 //! The first reply of a session (or the first after `after_silence`) opens with a
 //! greeting; an active reminder is added to it, else an active promotion. Variants
 //! rotate per session and per reply so a buyer never gets the same sentence twice in a
-//! row; a variant that needs a capture the session lacks is skipped.
+//! row; a variant that needs a capture the session lacks is skipped. When the
+//! session's current product has what some variant reads (`{product.fabric}`), those
+//! variants answer; else only variants that read no product attribute do.
 
+use crate::product::Product;
 use crate::rules::{RuleSet, Window};
 use crate::session::{key_hash, Session};
-use crate::template::Template;
+use crate::template::{Template, Vars};
 use jiff::Timestamp;
 
 /// What kind of reply this is.
@@ -74,11 +77,13 @@ pub(crate) fn opening(rules: &RuleSet, now: Timestamp) -> (ReplyKind, Option<&Wi
 }
 
 /// Renders the next variant of `templates` for `key` into `out`, and records it.
-/// Does nothing when there are no templates.
+/// Does nothing when there are no templates. `product` is the session's current
+/// product: variants reading it come first when they can be rendered.
 pub(crate) fn render_variant(
     templates: &[Template],
     key: &str,
     session: &mut Session,
+    product: Option<&Product>,
     out: &mut String,
 ) {
     let n = templates.len();
@@ -90,17 +95,30 @@ pub(crate) fn render_variant(
         Some(last) => (last as usize + 1) % n,
         None => session.seed(key) as usize % n,
     };
-    let chosen = (0..n)
-        .map(|k| (start + k) % n)
-        .find(|&i| templates[i].renderable(&session.captures))
+    let vars = Vars {
+        captures: &session.captures,
+        product,
+    };
+    // With a current product, the variants about it answer when one can.
+    let about_product = product.is_some()
+        && templates
+            .iter()
+            .any(|t| t.uses_product() && t.renderable(vars));
+    let order = || (0..n).map(|k| (start + k) % n);
+    let chosen = order()
+        .find(|&i| templates[i].renderable(vars) && (!about_product || templates[i].uses_product()))
+        // Nothing renders in full: a variant reading no product attribute (rule files
+        // are checked to have one), so a missing attribute never leaves a gap.
+        .or_else(|| order().find(|&i| !templates[i].uses_product()))
         .unwrap_or(start);
-    templates[chosen].render_into(&session.captures, out);
+    templates[chosen].render_into(vars, out);
     session.set_variant(key, chosen as u32);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::product::Product;
     use crate::template::Scope;
     use std::collections::BTreeMap;
 
@@ -118,7 +136,7 @@ mod tests {
 
     fn next(t: &[Template], s: &mut Session) -> String {
         let mut out = String::new();
-        render_variant(t, "k", s, &mut out);
+        render_variant(t, "k", s, None, &mut out);
         out
     }
 
@@ -131,6 +149,31 @@ mod tests {
             assert_ne!(w[0], w[1]);
         }
         assert_eq!(seen[0], seen[3], "a full cycle of three");
+    }
+
+    #[test]
+    fn variants_about_the_current_product_answer_when_it_has_the_attribute() {
+        let t = templates(&["通用a", "面料是{product.fabric}", "通用b"]);
+        let with = Product {
+            fabric: Some("羊毛".into()),
+            ..Product::default()
+        };
+        let without = Product::default();
+        let next_for = |s: &mut Session, p: Option<&Product>| {
+            let mut out = String::new();
+            render_variant(&t, "k", s, p, &mut out);
+            out
+        };
+        let mut s = Session::new("x");
+        for _ in 0..3 {
+            assert_eq!(next_for(&mut s, Some(&with)), "面料是羊毛");
+        }
+        // No product, or one without the attribute: the generic variants rotate.
+        for p in [None, Some(&without)] {
+            let two: Vec<String> = (0..2).map(|_| next_for(&mut s, p)).collect();
+            assert!(two.iter().all(|v| v.starts_with("通用")), "{two:?}");
+            assert_ne!(two[0], two[1]);
+        }
     }
 
     #[test]

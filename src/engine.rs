@@ -7,6 +7,7 @@
 use crate::compose::{self, ReplyKind};
 use crate::error::{Error, ErrorKind, Location, Problem};
 use crate::matcher::{Matcher, MatcherKind, RawHit, Scan, Via};
+use crate::product::{Mention, ProductRef};
 use crate::rules::{self, Limits, RuleSet, Section, TermKind};
 use crate::select::{self, Candidate, Score, Selection};
 use crate::session::Session;
@@ -162,7 +163,7 @@ impl EngineBuilder {
     /// Every problem of the rules, located in `file`.
     pub fn build_named(&self, yaml: &str, file: Option<&str>) -> Result<Engine, Error> {
         let rules = rules::load(yaml, file, &self.limits)?;
-        let matcher = Matcher::new(&rules.nodes, self.matcher)
+        let matcher = Matcher::new(&rules.nodes, &rules.products.products, self.matcher)
             .map_err(|m| Error::rules(vec![Problem::new(ErrorKind::LimitExceeded, m)], file))?;
         let topic_index = rules
             .nodes
@@ -243,6 +244,9 @@ impl Engine {
             Err(_) => self.scan_and_select(&mut Scratch::default(), session, text, last),
         });
 
+        let product = session
+            .current_product()
+            .and_then(|id| rules.products.get(id));
         // Sized for a greeting plus an answer: one allocation, no regrowth.
         let mut out = String::with_capacity(512);
         let opens = compose::opening_needed(rules, session, now);
@@ -250,10 +254,14 @@ impl Engine {
         let mut notice = None;
         if opens {
             let (k, window) = compose::opening(rules, now);
-            compose::render_variant(&rules.greeting, "#greeting", session, &mut out);
+            compose::render_variant(&rules.greeting, "#greeting", session, product, &mut out);
             if let Some(w) = window {
                 out.push_str(if out.is_empty() { "" } else { " " });
-                w.text.render_into(&session.captures, &mut out);
+                let vars = crate::template::Vars {
+                    captures: &session.captures,
+                    product,
+                };
+                w.text.render_into(vars, &mut out);
                 notice = Some(w.id.as_str());
             }
             out.push('\n');
@@ -267,7 +275,7 @@ impl Engine {
             .any(|c| rules.nodes.get(c.node as usize).is_some_and(|n| n.handoff));
         let body_kind = match winner.and_then(|w| rules.nodes.get(w).map(|n| (w, n))) {
             Some((_, node)) => {
-                compose::render_variant(&node.reply, &node.topic, session, &mut out);
+                compose::render_variant(&node.reply, &node.topic, session, product, &mut out);
                 session.fallbacks_in_row = 0;
                 session.remember_topic(&node.topic, node.section);
                 if node.handoff {
@@ -282,10 +290,16 @@ impl Engine {
                 if fb.handoff_after > 0 && session.fallbacks_in_row >= fb.handoff_after {
                     session.fallbacks_in_row = 0;
                     handoff = true;
-                    compose::render_variant(&fb.handoff_reply, "#handoff", session, &mut out);
+                    compose::render_variant(
+                        &fb.handoff_reply,
+                        "#handoff",
+                        session,
+                        product,
+                        &mut out,
+                    );
                     ReplyKind::Handoff
                 } else {
-                    compose::render_variant(&fb.reply, "#fallback", session, &mut out);
+                    compose::render_variant(&fb.reply, "#fallback", session, product, &mut out);
                     ReplyKind::Fallback
                 }
             }
@@ -302,6 +316,7 @@ impl Engine {
             notice,
             body: body_kind,
             node: winner.map(|i| NodeRef { rules, index: i }),
+            product: product.map(|product| ProductRef { product }),
             rules,
             selection,
         }
@@ -319,6 +334,17 @@ impl Engine {
         let nodes = &inner.rules.nodes;
         let Scratch { scan, work } = scratch;
         inner.matcher.scan(nodes, text, scan);
+        match inner.rules.products.mention(text, scan.last_product()) {
+            Mention::None => {}
+            Mention::Product(i) => {
+                if let Some(p) = inner.rules.products.products.get(i) {
+                    session.set_current_product(Some(&p.id));
+                }
+            }
+            Mention::UnknownItem => {
+                session.set_current_product(None);
+            }
+        }
         for c in &scan.captures {
             if let (Some(name), Some(value)) = (
                 inner.matcher.capture_name(nodes, c),
@@ -360,6 +386,8 @@ impl Engine {
                 let got = r.topic().map(str::to_owned);
                 let topic_ok = got == case.expect;
                 let handoff_ok = case.handoff.is_none_or(|h| h == r.handoff);
+                let product = r.product().map(|p| p.id().to_owned());
+                let product_ok = case.product.is_none() || product == case.product;
                 TestOutcome {
                     says: case.says.clone(),
                     after: case.after.clone(),
@@ -367,7 +395,9 @@ impl Engine {
                     got,
                     handoff: r.handoff,
                     expect_handoff: case.handoff,
-                    passed: topic_ok && handoff_ok,
+                    product,
+                    expect_product: case.product.clone(),
+                    passed: topic_ok && handoff_ok && product_ok,
                     location: case.location,
                     hits: r
                         .hits
@@ -403,6 +433,25 @@ impl Engine {
             .topic_index
             .get(topic)
             .map(|&index| NodeRef { rules, index })
+    }
+
+    /// The products of the rule file's `products:` table, in file order.
+    pub fn products(&self) -> impl ExactSizeIterator<Item = ProductRef<'_>> + '_ {
+        self.0
+            .rules
+            .products
+            .products
+            .iter()
+            .map(|product| ProductRef { product })
+    }
+
+    /// The product with this id.
+    pub fn product(&self, id: &str) -> Option<ProductRef<'_>> {
+        self.0
+            .rules
+            .products
+            .get(id)
+            .map(|product| ProductRef { product })
     }
 
     /// Entries compiled into the automaton: keywords, whole-message keywords and exclude
@@ -622,6 +671,7 @@ pub struct Reply<'e> {
     pub notice: Option<&'e str>,
     body: ReplyKind,
     node: Option<NodeRef<'e>>,
+    product: Option<ProductRef<'e>>,
     rules: &'e RuleSet,
     selection: Selection,
 }
@@ -634,6 +684,12 @@ impl<'e> Reply<'e> {
     /// The chosen node; `None` on fallback.
     pub fn node(&self) -> Option<NodeRef<'e>> {
         self.node
+    }
+    /// The product the conversation is about after this message (the session's
+    /// [current product](Session::current_product)), if the rules list it. See
+    /// [`ProductRef`] for an example.
+    pub fn product(&self) -> Option<ProductRef<'e>> {
+        self.product
     }
     /// What the body of the reply is, `Answer`, `Fallback` or `Handoff`, whether or not
     /// the reply opens with a greeting (for which [`Reply::kind`] is a `Greeting*`).
@@ -664,11 +720,12 @@ impl<'e> Reply<'e> {
 }
 
 /// The JSON a service sends back: `text`, `kind`, `body_kind`, `topic` (null on
-/// fallback), `handoff`, `truncated`, `notice` and `hits`.
+/// fallback), `handoff`, `truncated`, `notice`, `hits` and `product` (the current
+/// product's id, or null).
 impl serde::Serialize for Reply<'_> {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = ser.serialize_struct("Reply", 8)?;
+        let mut st = ser.serialize_struct("Reply", 9)?;
         st.serialize_field("text", &self.text)?;
         st.serialize_field("kind", &self.kind)?;
         st.serialize_field("body_kind", &self.body)?;
@@ -677,6 +734,7 @@ impl serde::Serialize for Reply<'_> {
         st.serialize_field("truncated", &self.truncated)?;
         st.serialize_field("notice", &self.notice)?;
         st.serialize_field("hits", &self.hits)?;
+        st.serialize_field("product", &self.product.map(|p| p.id()))?;
         st.end()
     }
 }
@@ -690,6 +748,7 @@ impl fmt::Debug for Reply<'_> {
             .field("handoff", &self.handoff)
             .field("hits", &self.hits)
             .field("truncated", &self.truncated)
+            .field("product", &self.product.map(|p| p.id()))
             .finish_non_exhaustive()
     }
 }
@@ -784,6 +843,10 @@ pub struct TestOutcome {
     pub handoff: bool,
     /// Expected handoff, when the case states it.
     pub expect_handoff: Option<bool>,
+    /// The current product after the message (its id).
+    pub product: Option<String>,
+    /// Expected current product, when the case states it (`product:`).
+    pub expect_product: Option<String>,
     /// Topic (and handoff, when stated) as expected.
     pub passed: bool,
     /// Where the case is in the file.
@@ -805,6 +868,10 @@ impl fmt::Display for TestOutcome {
         )?;
         if let Some(h) = self.expect_handoff {
             write!(f, " (handoff expected {h}, got {})", self.handoff)?;
+        }
+        if let Some(p) = &self.expect_product {
+            let got = self.product.as_deref().unwrap_or("none");
+            write!(f, " (product expected {p}, got {got})")?;
         }
         if !self.hits.is_empty() {
             write!(f, "; hits: {}", self.hits.join(", "))?;

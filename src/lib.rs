@@ -49,6 +49,7 @@ pub mod error;
 pub mod lint;
 mod matcher;
 pub mod normalize;
+mod product;
 pub mod rules;
 mod select;
 pub mod session;
@@ -63,6 +64,7 @@ pub use engine::{
 pub use error::{Error, ErrorKind, Location, Problem};
 pub use lint::{Lint, LintKind};
 pub use matcher::MatcherKind;
+pub use product::ProductRef;
 pub use rules::Section;
 pub use select::Score;
 pub use session::Session;

@@ -2,7 +2,8 @@
 //!
 //! Keywords are deduplicated: an automaton pattern id indexes a slice of [`Entry`]s
 //! (the same keyword may belong to several nodes, as a keyword, whole-message keyword
-//! or exclude). A scan is one pass over the buyer's text that normalizes each char
+//! or exclude) or to a product's name or alias (an entry of kind `Product`, whose
+//! `node` is the product's index). A scan is one pass over the buyer's text that normalizes each char
 //! and feeds the kept ones straight into the automaton: no normalized copy of the
 //! message and no offset table are built. A small ring of the last kept chars'
 //! original byte spans (as long as the longest keyword) maps each hit back to what the
@@ -15,6 +16,7 @@
 //! contiguous NFA as an alternative, kept so the choice stays measured.
 
 use crate::normalize::normalize_char;
+use crate::product::Product;
 use crate::rules::{Node, TermKind};
 use aho_corasick::automaton::Automaton as _;
 use aho_corasick::nfa::contiguous::NFA;
@@ -35,13 +37,23 @@ pub enum MatcherKind {
     AhoCorasick,
 }
 
-/// One node's use of an automaton pattern.
+/// One node's (or product's) use of an automaton pattern.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
+    /// The node, or for [`EntryKind::Product`] the product's index.
     pub(crate) node: u32,
-    /// Index into the node's `terms`.
+    /// Index into the node's `terms` (the product's `terms`).
     pub(crate) term: u32,
-    pub(crate) kind: TermKind,
+    pub(crate) kind: EntryKind,
+}
+
+/// What an automaton pattern is to one of its users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    /// A node's keyword, whole-message keyword or exclude word.
+    Term(TermKind),
+    /// A product's name or alias.
+    Product,
 }
 
 /// A distinct keyword text: its entries and its length in chars.
@@ -91,10 +103,23 @@ pub(crate) struct Capture {
     pub(crate) span: Range<usize>,
 }
 
+/// A product name or alias found by a scan.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProductHit {
+    pub(crate) product: u32,
+    /// Span in normalized chars.
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    /// End in the original text (bytes).
+    pub(crate) orig_end: u32,
+}
+
 /// Output of one scan; reused from message to message (see `Engine::reply_at`).
 #[derive(Debug, Default)]
 pub(crate) struct Scan {
     pub(crate) hits: Vec<RawHit>,
+    /// Product names and aliases, in the order they end.
+    pub(crate) products: Vec<ProductHit>,
     /// Nodes vetoed by an exclude word (may repeat).
     pub(crate) vetoed: Vec<u32>,
     pub(crate) captures: Vec<Capture>,
@@ -105,8 +130,18 @@ pub(crate) struct Scan {
 }
 
 impl Scan {
+    /// The product named last: the alias hit ending last in the original text (the
+    /// longer of two ending together), as (byte end, chars, product index).
+    pub(crate) fn last_product(&self) -> Option<(u32, u32, u32)> {
+        self.products
+            .iter()
+            .map(|p| (p.orig_end, p.end - p.start, p.product))
+            .max_by_key(|&(end, len, _)| (end, len))
+    }
+
     fn clear(&mut self) {
         self.hits.clear();
+        self.products.clear();
         self.vetoed.clear();
         self.captures.clear();
         self.chars = 0;
@@ -136,8 +171,13 @@ impl std::fmt::Debug for Matcher {
 }
 
 impl Matcher {
-    /// Compiles the nodes' keywords and patterns. Fails only on automaton size limits.
-    pub(crate) fn new(nodes: &[Node], kind: MatcherKind) -> Result<Matcher, String> {
+    /// Compiles the nodes' keywords and patterns and the products' names and aliases.
+    /// Fails only on automaton size limits.
+    pub(crate) fn new(
+        nodes: &[Node],
+        products: &[Product],
+        kind: MatcherKind,
+    ) -> Result<Matcher, String> {
         // Group entries by distinct normalized text, in first-seen order.
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut texts: Vec<&str> = Vec::new();
@@ -154,12 +194,26 @@ impl Matcher {
                 per_text[id].push(Entry {
                     node: ni as u32,
                     term: ti as u32,
-                    kind: t.kind,
+                    kind: EntryKind::Term(t.kind),
+                });
+            }
+        }
+        for (pi, p) in products.iter().enumerate() {
+            for (ti, t) in p.terms.iter().enumerate() {
+                let id = *ids.entry(t.as_str()).or_insert_with(|| {
+                    texts.push(t.as_str());
+                    per_text.push(Vec::new());
+                    texts.len() - 1
+                });
+                per_text[id].push(Entry {
+                    node: pi as u32,
+                    term: ti as u32,
+                    kind: EntryKind::Product,
                 });
             }
         }
         let mut patterns = Vec::with_capacity(per_text.len());
-        let mut entries = Vec::with_capacity(keyword_count);
+        let mut entries = Vec::with_capacity(per_text.iter().map(Vec::len).sum());
         let mut longest = 1;
         for (list, text) in per_text.into_iter().zip(&texts) {
             let start = entries.len() as u32;
@@ -251,14 +305,20 @@ impl Matcher {
             let (a, b) = p.entries;
             for e in self.entries.get(a as usize..b as usize).unwrap_or(&[]) {
                 match e.kind {
-                    TermKind::Exclude => out.vetoed.push(e.node),
-                    TermKind::Whole if start != 0 => {}
-                    kind => out.hits.push(RawHit {
+                    EntryKind::Term(TermKind::Exclude) => out.vetoed.push(e.node),
+                    EntryKind::Term(TermKind::Whole) if start != 0 => {}
+                    EntryKind::Term(kind) => out.hits.push(RawHit {
                         node: e.node,
                         via: Via::Term(e.term),
                         chars: start..end,
                         orig: orig.clone(),
                         whole: kind == TermKind::Whole,
+                    }),
+                    EntryKind::Product => out.products.push(ProductHit {
+                        product: e.node,
+                        start,
+                        end,
+                        orig_end: orig.end,
                     }),
                 }
             }
@@ -306,6 +366,18 @@ impl Matcher {
         out.chars = chars;
         // A whole-message keyword must also end the message.
         out.hits.retain(|h| !h.whole || h.chars.end == chars);
+        // A keyword inside a product's name is part of the name: 羊毛 in 羊毛大衣 is
+        // not a question about wool.
+        if !out.products.is_empty() {
+            let Scan { hits, products, .. } = out;
+            hits.retain(|h| {
+                !products.iter().any(|p| {
+                    p.start <= h.chars.start
+                        && h.chars.end <= p.end
+                        && h.chars.end - h.chars.start < p.end - p.start
+                })
+            });
+        }
 
         let Some(set) = &self.regex_set else { return };
         // Most messages match no pattern; `is_match` stops early and skips the costlier
@@ -385,7 +457,7 @@ mod tests {
     }
 
     fn scan(kind: MatcherKind, nodes: &[Node], text: &str) -> Scan {
-        let m = Matcher::new(nodes, kind).unwrap();
+        let m = Matcher::new(nodes, &[], kind).unwrap();
         let mut s = Scan::default();
         m.scan(nodes, text, &mut s);
         s
@@ -489,6 +561,54 @@ mod tests {
         )];
         let s = scan(MatcherKind::Daachorse, &nodes, "我不想退货了");
         assert_eq!(s.vetoed, vec![0]);
+    }
+
+    #[test]
+    fn product_aliases_are_found_in_the_same_pass_and_hide_keywords_inside_them() {
+        let nodes = vec![
+            node(
+                "material",
+                &[("羊毛", TermKind::Contains), ("面料", TermKind::Contains)],
+            ),
+            node("coat", &[("大衣", TermKind::Contains)]),
+        ];
+        let products = vec![
+            Product {
+                terms: vec!["羊毛大衣".into(), "大衣".into()],
+                ..Product::default()
+            },
+            Product {
+                terms: vec!["毛呢外套".into()],
+                ..Product::default()
+            },
+        ];
+        for kind in [MatcherKind::Daachorse, MatcherKind::AhoCorasick] {
+            let m = Matcher::new(&nodes, &products, kind).unwrap();
+            let mut s = Scan::default();
+            let text = "这件羊毛 大衣什么面料";
+            m.scan(&nodes, text, &mut s);
+            let topics: Vec<&str> = s
+                .hits
+                .iter()
+                .map(|h| nodes[h.node as usize].topic.as_str())
+                .collect();
+            // 羊毛 and 大衣 are inside the product's name 羊毛大衣.
+            assert_eq!(topics, vec!["material"], "{kind:?}");
+            let (end, chars, product) = s.last_product().unwrap();
+            assert_eq!(
+                (&text[..end as usize], chars, product),
+                ("这件羊毛 大衣", 4, 0)
+            );
+            // 大衣 alone is an alias and a node's keyword: it counts for both.
+            m.scan(&nodes, "大衣什么面料", &mut s);
+            assert_eq!(s.hits.len(), 2, "{kind:?}");
+            assert_eq!(s.last_product().map(|p| p.2), Some(0));
+            m.scan(&nodes, "羊毛大衣和毛呢外套哪个好", &mut s);
+            assert_eq!(s.last_product().map(|p| p.2), Some(1), "{kind:?}");
+            m.scan(&nodes, "羊毛的", &mut s);
+            assert!(s.last_product().is_none());
+            assert_eq!(s.hits.len(), 1);
+        }
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! times resolved in the shop's zone. It never panics on any input.
 
 mod model;
+mod products;
 mod yaml;
 
 use crate::error::{Error, ErrorKind, Location, Problem};
 use crate::normalize::normalize;
+use crate::product::ProductTable;
 use crate::template::{Scope, Template};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -129,6 +131,8 @@ pub(crate) struct TestCase {
     /// `None` expects the fallback.
     pub(crate) expect: Option<String>,
     pub(crate) handoff: Option<bool>,
+    /// The current product expected after `says`, when the case states it.
+    pub(crate) product: Option<String>,
     pub(crate) location: Option<Location>,
 }
 
@@ -144,6 +148,7 @@ pub(crate) struct RuleSet {
     pub(crate) nodes: Vec<Node>,
     pub(crate) fallback: Fallback,
     pub(crate) tests: Vec<TestCase>,
+    pub(crate) products: ProductTable,
 }
 
 const DEFAULT_TZ_OFFSET_SECS: i32 = 8 * 3600;
@@ -173,6 +178,7 @@ pub(crate) fn load(text: &str, file: Option<&str>, limits: &Limits) -> Result<Ru
         limits: *limits,
         keywords: 0,
         patterns: 0,
+        products: products::Products::default(),
     };
     let set = v.rule_set(parsed, file);
     if v.problems.is_empty() {
@@ -189,6 +195,7 @@ struct Validator {
     limits: Limits,
     keywords: usize,
     patterns: usize,
+    products: products::Products,
 }
 
 /// A node's reply sources, kept until every capture name is known.
@@ -283,6 +290,7 @@ impl Validator {
                 );
             }
         }
+        self.products(f.products, &captures);
         let scope = Scope {
             constants: &constants,
             captures: &captures,
@@ -391,6 +399,7 @@ impl Validator {
         };
 
         let tests = self.tests(f.tests, &nodes);
+        let products = std::mem::take(&mut self.products.table);
         RuleSet {
             file: file.map(str::to_owned),
             shop_name,
@@ -401,6 +410,7 @@ impl Validator {
             nodes,
             fallback,
             tests,
+            products,
         }
     }
 
@@ -637,6 +647,7 @@ impl Validator {
                 out.push(t);
             }
         }
+        self.check_product_variants(&out, sources.first().and_then(loc), path);
         out
     }
 
@@ -658,7 +669,10 @@ impl Validator {
             return None;
         }
         match Template::parse(&s.value, scope) {
-            Ok(t) => Some(t),
+            Ok(t) => {
+                self.check_product_attrs(&t, loc(s), path);
+                Some(t)
+            }
             Err(msg) => {
                 self.problem(ErrorKind::InvalidTemplate, msg, loc(s), path);
                 None
@@ -700,10 +714,15 @@ impl Validator {
                 .until
                 .as_ref()
                 .and_then(|s| self.time(s, tz, &format!("{wpath}.until")));
-            let text = w
-                .text
-                .as_ref()
-                .and_then(|s| self.template(s, scope, &format!("{wpath}.text")));
+            let text = w.text.as_ref().and_then(|s| {
+                let t = self.template(s, scope, &format!("{wpath}.text"))?;
+                self.check_product_variants(
+                    std::slice::from_ref(&t),
+                    loc(s),
+                    &format!("{wpath}.text"),
+                );
+                Some(t)
+            });
             if let (Some(f), Some(u)) = (from, until) {
                 if u < f {
                     self.problem(
@@ -787,6 +806,7 @@ impl Validator {
                 says: says.value,
                 expect,
                 handoff: t.handoff,
+                product: self.test_product(t.product, &path),
                 location: at,
             });
         }

@@ -22,6 +22,8 @@ pub(crate) struct RuleFile {
     #[serde(default)]
     pub(crate) aftersale: Vec<Spanned<NodeRule>>,
     #[serde(default)]
+    pub(crate) products: Vec<Spanned<ProductRule>>,
+    #[serde(default)]
     pub(crate) fallback: Option<Spanned<FallbackRule>>,
     #[serde(default)]
     pub(crate) tests: Vec<Spanned<TestRule>>,
@@ -113,4 +115,46 @@ pub(crate) struct TestRule {
     pub(crate) expect: Option<S>,
     #[serde(default)]
     pub(crate) handoff: Option<bool>,
+    #[serde(default)]
+    pub(crate) product: Option<S>,
+}
+
+/// A `products:` entry (产品详情).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProductRule {
+    #[serde(default)]
+    pub(crate) id: Option<S>,
+    #[serde(default)]
+    pub(crate) name: Option<S>,
+    #[serde(default)]
+    pub(crate) aliases: Vec<S>,
+    #[serde(default)]
+    pub(crate) item_ids: Vec<S>,
+    #[serde(default)]
+    pub(crate) fabric: Option<S>,
+    #[serde(default)]
+    pub(crate) care: Option<S>,
+    #[serde(default)]
+    pub(crate) matching: Vec<S>,
+    #[serde(default)]
+    pub(crate) promotion: Option<S>,
+    #[serde(default)]
+    pub(crate) size_chart: Vec<Spanned<SizeRowRule>>,
+    #[serde(default)]
+    pub(crate) attrs: BTreeMap<String, S>,
+}
+
+/// A row of a product's `size_chart:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SizeRowRule {
+    #[serde(default)]
+    pub(crate) size: Option<S>,
+    #[serde(default)]
+    pub(crate) height: Option<S>,
+    #[serde(default)]
+    pub(crate) weight: Option<S>,
+    #[serde(default)]
+    pub(crate) note: Option<S>,
 }
