@@ -38,7 +38,8 @@
 //!
 //! The stages, one module each: [`rules`] (the file format, loading, validation),
 //! [`normalize`], `matcher` (one automaton), `select` (scoring, context),
-//! `template`, `compose` (reply kinds, variants), [`session`], `engine` (this face),
+//! `template`, `compose` (reply kinds, variants), `product` (the `products:` table,
+//! [`ProductRef`]), [`session`], `engine` (this face),
 //! [`error`]. The rule format is in `docs/RULES.md`; the matching semantics in the
 //! README.
 #![deny(missing_docs)]
