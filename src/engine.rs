@@ -334,7 +334,11 @@ impl Engine {
         let nodes = &inner.rules.nodes;
         let Scratch { scan, work } = scratch;
         inner.matcher.scan(nodes, text, scan);
-        match inner.rules.products.mention(text, scan.last_product()) {
+        match inner
+            .rules
+            .products
+            .mention(text, scan.last_product(), scan.link_marks)
+        {
             Mention::None => {}
             Mention::Product(i) => {
                 if let Some(p) = inner.rules.products.products.get(i) {

@@ -125,6 +125,9 @@ pub(crate) struct Scan {
     pub(crate) captures: Vec<Capture>,
     /// Normalized chars in the message.
     pub(crate) chars: u32,
+    /// The message has a `=` or `/` (skipped as noise by normalization): it may hold
+    /// an item link. Noted in the same pass, so most messages skip the link regex.
+    pub(crate) link_marks: bool,
     /// Original byte span of the last kept chars, by char position modulo its length.
     ring: Vec<(u32, u32)>,
 }
@@ -145,6 +148,7 @@ impl Scan {
         self.vetoed.clear();
         self.captures.clear();
         self.chars = 0;
+        self.link_marks = false;
     }
 }
 
@@ -294,6 +298,7 @@ impl Matcher {
         ring.resize(self.ring_len, (0, 0));
         let mask = self.ring_len - 1;
         let mut chars: u32 = 0;
+        let mut link_marks = false;
         // Feeds each kept char to `step`, which reports the automaton's patterns that
         // end at it; records the hits.
         let on_match = |out: &mut Scan, ring: &[(u32, u32)], id: usize, end: u32| {
@@ -326,11 +331,15 @@ impl Matcher {
         match &self.automaton {
             Automaton::None => {
                 chars = text.chars().filter_map(normalize_char).count() as u32;
+                link_marks = text.contains(['=', '/']);
             }
             Automaton::Daachorse(d) => {
                 let mut stepper = d.find_overlapping_stepper();
                 for (pos, c) in text.char_indices() {
-                    let Some(k) = normalize_char(c) else { continue };
+                    let Some(k) = normalize_char(c) else {
+                        link_marks |= c == '=' || c == '/';
+                        continue;
+                    };
                     ring[chars as usize & mask] = (pos as u32, (pos + c.len_utf8()) as u32);
                     chars += 1;
                     stepper.consume(k);
@@ -345,7 +354,10 @@ impl Matcher {
                 };
                 let mut buf = [0u8; 4];
                 for (pos, c) in text.char_indices() {
-                    let Some(k) = normalize_char(c) else { continue };
+                    let Some(k) = normalize_char(c) else {
+                        link_marks |= c == '=' || c == '/';
+                        continue;
+                    };
                     ring[chars as usize & mask] = (pos as u32, (pos + c.len_utf8()) as u32);
                     chars += 1;
                     let bytes = k.encode_utf8(&mut buf).as_bytes();
@@ -364,6 +376,7 @@ impl Matcher {
         }
         out.ring = ring;
         out.chars = chars;
+        out.link_marks = link_marks;
         // A whole-message keyword must also end the message.
         out.hits.retain(|h| !h.whole || h.chars.end == chars);
         // A keyword inside a product's name is part of the name: 羊毛 in 羊毛大衣 is
@@ -605,8 +618,10 @@ mod tests {
             assert_eq!(s.last_product().map(|p| p.2), Some(0));
             m.scan(&nodes, "羊毛大衣和毛呢外套哪个好", &mut s);
             assert_eq!(s.last_product().map(|p| p.2), Some(1), "{kind:?}");
-            m.scan(&nodes, "羊毛的", &mut s);
+            assert!(!s.link_marks);
+            m.scan(&nodes, "羊毛的 item.htm?id=1", &mut s);
             assert!(s.last_product().is_none());
+            assert!(s.link_marks);
             assert_eq!(s.hits.len(), 1);
         }
     }

@@ -4,7 +4,7 @@
 //! automaton pass as the nodes' keywords (the matcher's entries of kind `Product`),
 //! or by a pasted item link (`item.taobao.com/item.htm?id=…`, `detail.tmall.com/…`,
 //! `item.jd.com/….html`, `m.tb.cn/h.…`), found by one regex that runs only when the
-//! message has a `=` or `/`. The product named last in the message becomes the
+//! scan saw a `=` or `/` and the message has `id=`, `tb.cn/` or `jd.com/`. The product named last in the message becomes the
 //! session's current product; a link to an item the table does not list clears it.
 //!
 //! Templates read the current product's facts with `{product.fabric}` and the like
@@ -214,13 +214,24 @@ pub(crate) enum Mention {
 
 /// An item link and its id: `?id=`/`&id=` (Taobao, Tmall, and `item_id`, `itemId`,
 /// `goods_id` of other platforms), `item.jd.com/ID.html`, or a short link code
-/// (`m.tb.cn/h.XXXX`).
+/// (`m.tb.cn/h.XXXX`). ASCII classes only: links are ASCII, and the regex stays small.
 static ITEM_LINK: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?:[?&](?:id|item_id|itemId|goods_id)=(?P<q>\d{5,20}))|(?:item\.jd\.com/(?P<jd>\d{5,20})\.html)|(?:(?:m|e)\.tb\.cn/(?P<short>h\.[0-9A-Za-z]{3,32}))",
+        r"(?:[?&](?:id|item_id|itemId|goods_id)=(?P<q>[0-9]{5,20}))|(?:item\.jd\.com/(?P<jd>[0-9]{5,20})\.html)|(?:[me]\.tb\.cn/(?P<short>h\.[0-9A-Za-z]{3,32}))",
     )
     .ok()
 });
+
+/// Whether `text` may hold an item link: an `=` after `id`/`Id`, or a `/` after
+/// `tb.cn` or `jd.com`. Most messages have neither, and the regex then does not run.
+fn may_have_link(text: &str) -> bool {
+    let before = |i: usize, what: &[u8]| text.as_bytes()[..i].ends_with(what);
+    text.match_indices('=')
+        .any(|(i, _)| before(i, b"id") || before(i, b"Id"))
+        || text
+            .match_indices('/')
+            .any(|(i, _)| before(i, b"tb.cn") || before(i, b"jd.com"))
+}
 
 /// Whether `id` is a valid `item_ids:` entry: a numeric item id (5 to 20 digits) or a
 /// short link code (`h.` and 3 to 32 letters or digits).
@@ -242,6 +253,10 @@ impl ProductTable {
             for item in &p.item_ids {
                 by_item.entry(item.clone()).or_insert(i as u32);
             }
+        }
+        if !products.is_empty() {
+            // Compiled with the rules, not on the first reply that needs it.
+            LazyLock::force(&ITEM_LINK);
         }
         ProductTable {
             products,
@@ -287,15 +302,21 @@ impl ProductTable {
     }
 
     /// The product the message names last: `hit` is the alias hit ending last in the
-    /// original text (its byte end and length in chars), if any; links are looked for
-    /// only when the message has a `=` or `/`.
-    pub(crate) fn mention(&self, text: &str, hit: Option<(u32, u32, u32)>) -> Mention {
+    /// original text (its byte end, length in chars and product), if any. Links are
+    /// looked for only when `link_marks` (the scan saw a `=` or `/`) and the message may
+    /// hold one (`id=`, `tb.cn/`, `jd.com/`).
+    pub(crate) fn mention(
+        &self,
+        text: &str,
+        hit: Option<(u32, u32, u32)>,
+        link_marks: bool,
+    ) -> Mention {
         if self.products.is_empty() {
             return Mention::None;
         }
         let mut best: Option<(usize, Mention)> =
             hit.map(|(end, _, p)| (end as usize, Mention::Product(p as usize)));
-        if text.bytes().any(|b| b == b'=' || b == b'/') {
+        if link_marks && may_have_link(text) {
             if let Some(re) = &*ITEM_LINK {
                 for caps in re.captures_iter(text) {
                     let Some(m) = ["q", "jd", "short"].iter().find_map(|g| caps.name(g)) else {
@@ -664,16 +685,30 @@ mod tests {
             ),
             ("skuId=623456789012", Mention::None),
             ("165/110斤", Mention::None),
+            ("https://shop.taobao.com/?spm=1", Mention::None),
             ("没有链接", Mention::None),
         ];
         for (text, want) in cases {
-            assert_eq!(table.mention(text, None), want, "{text}");
+            assert_eq!(table.mention(text, None, true), want, "{text}");
         }
         // The later of an alias hit and a link wins.
         let link = "https://item.taobao.com/item.htm?id=1234567";
-        assert_eq!(table.mention(link, Some((200, 4, 0))), Mention::Product(0));
-        assert_eq!(table.mention(link, Some((1, 4, 0))), Mention::UnknownItem);
-        assert_eq!(ProductTable::default().mention(link, None), Mention::None);
+        assert_eq!(
+            table.mention(link, Some((200, 4, 0)), true),
+            Mention::Product(0)
+        );
+        assert_eq!(
+            table.mention(link, Some((1, 4, 0)), true),
+            Mention::UnknownItem
+        );
+        assert_eq!(
+            table.mention(link, Some((1, 4, 0)), false),
+            Mention::Product(0)
+        );
+        assert_eq!(
+            ProductTable::default().mention(link, None, true),
+            Mention::None
+        );
     }
 
     #[test]
