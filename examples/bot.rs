@@ -438,6 +438,9 @@ fn explanation(message: &str, reply: &Reply<'_>) -> String {
     if reply.angry {
         s.push_str("buyer: angry\n");
     }
+    if let Some(p) = reply.product() {
+        s.push_str(&format!("product: {} ({})\n", p.name(), p.id()));
+    }
     if reply.hits.is_empty() {
         s.push_str("hits: none\n");
     }

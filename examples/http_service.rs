@@ -8,7 +8,10 @@
 //!
 //! - `POST /reply {"session": "...", "message": "..."}` answers with the reply as
 //!   JSON: `text`, `kind`, `topic` (null on fallback), `path`, `handoff`, `truncated`,
-//!   `notice`, `hits` (`keyword`, `topic`, `kind`, `start`, `end` as byte offsets),
+//!   `notice`, `segment` (the buyer's segment id or null), `angry`, `promotion` (the
+//!   promotion appended for the buyer's segment, or null), `product` (the current
+//!   product's id or null), `hits` (`keyword`, `topic`, `kind`, `start`, `end` as byte
+//!   offsets),
 //!   `turns` (messages answered in this session, this one included).
 //!   Errors are `{"error": "..."}` with a 4xx status, or 503 when the session store
 //!   (Redis) cannot be reached.
@@ -389,6 +392,10 @@ struct ReplyJson {
     handoff: bool,
     truncated: bool,
     notice: Option<String>,
+    segment: Option<String>,
+    angry: bool,
+    promotion: Option<String>,
+    product: Option<String>,
     hits: Vec<HitJson>,
     turns: u64,
 }
@@ -402,6 +409,10 @@ impl ReplyJson {
             handoff: r.handoff,
             truncated: r.truncated,
             notice: r.notice.map(str::to_owned),
+            segment: r.segment().map(str::to_owned),
+            angry: r.angry,
+            promotion: r.promotion.map(str::to_owned),
+            product: r.product().map(|p| p.id().to_owned()),
             hits: r
                 .hits
                 .iter()

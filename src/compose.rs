@@ -5,14 +5,17 @@
 //! greeting; the pay-by notice of the session's unpaid order is added to it, else an
 //! active reminder, else an active promotion. Variants
 //! rotate per session and per reply so a buyer never gets the same sentence twice in a
-//! row; a variant that needs a capture the session lacks is skipped. Variants marked
-//! `for:` the buyer's segment or `mood: soothing` are preferred as `Want` says; a
-//! handoff while no agent is on duty gets `off_hours_reply`; a buyer of a `promote:`
-//! segment gets the active promotion once.
+//! row; a variant that needs a capture the session lacks is skipped. When the
+//! session's current product has what some variant reads (`{product.fabric}`), those
+//! variants answer; else only variants that read no product attribute do. Among the
+//! variants left, those marked `for:` the buyer's segment or `mood: soothing` are
+//! preferred as `Want` says; a handoff while no agent is on duty gets
+//! `off_hours_reply`; a buyer of a `promote:` segment gets the active promotion once.
 
+use crate::product::Product;
 use crate::rules::{RuleSet, Window};
 use crate::session::{key_hash, Session};
-use crate::template::{Mark, Template};
+use crate::template::{Mark, Template, Vars};
 use jiff::Timestamp;
 
 /// What kind of reply this is.
@@ -97,9 +100,21 @@ impl<'r> Notice<'r> {
         }
     }
 
-    pub(crate) fn render_into(&self, rules: &RuleSet, session: &Session, out: &mut String) {
+    pub(crate) fn render_into(
+        &self,
+        rules: &RuleSet,
+        session: &Session,
+        product: Option<&Product>,
+        out: &mut String,
+    ) {
         match self {
-            Notice::Window(w) => w.text.render_into(&session.captures, out),
+            Notice::Window(w) => {
+                let vars = Vars {
+                    product,
+                    ..Vars::captures(&session.captures)
+                };
+                w.text.render_into(vars, out);
+            }
             Notice::PayBy(t) => crate::remind::render_pay_by(t, rules, session, out),
         }
     }
@@ -124,14 +139,20 @@ pub(crate) fn opening<'r>(
 }
 
 /// Renders the next variant of `templates` for `key` into `out`, and records it.
-/// Does nothing when there are no templates.
+/// Does nothing when there are no templates. `product` is the session's current
+/// product: variants reading it come first when they can be rendered.
 pub(crate) fn render_variant(
     templates: &[Template],
     key: &str,
     session: &mut Session,
+    product: Option<&Product>,
     out: &mut String,
 ) {
-    render_variant_for(templates, key, &Want::default(), session, out);
+    let want = Want {
+        product,
+        ..Want::default()
+    };
+    render_variant_for(templates, key, &want, session, out);
 }
 
 /// Which variants a reply prefers: the buyer's segment, a soothing tone for an angry
@@ -144,6 +165,8 @@ pub(crate) struct Want<'a> {
     pub(crate) soothing: bool,
     /// Values that take precedence over captures.
     pub(crate) extra: &'a [(&'a str, &'a str)],
+    /// The session's current product, if the rules list it.
+    pub(crate) product: Option<&'a Product>,
 }
 
 /// The tiers of variants, best first: a variant of the first tier that has a
@@ -163,6 +186,8 @@ fn tier(want: &Want<'_>, mark: Mark, t: u8) -> bool {
     }
 }
 const TIERS: u8 = 6;
+/// Tiers `0..SOOTHING_TIERS` hold the soothing variants for an angry buyer.
+const SOOTHING_TIERS: u8 = 2;
 
 /// [`render_variant`] choosing by `want`: variants marked for the buyer's segment are
 /// preferred (rotating among those), else unmarked ones; `mood: soothing` ones come
@@ -170,8 +195,11 @@ const TIERS: u8 = 6;
 /// variant that needs a capture the session lacks is skipped; when none fits, the
 /// best tier's next variant is used with the missing values left empty.
 ///
-/// Rotation is per key: after variant `i`, the search starts at `i + 1`, so a buyer
-/// never gets the same sentence twice in a row while the tier has two or more.
+/// Rotation is per key: after variant `i`, the search starts at `i + 1`, and the
+/// variant sent last is used again only when no other fits, so a calm buyer never gets
+/// the same sentence twice in a row while the list has another that fits (a segment's
+/// only variant alternates with the unmarked ones). A current product's variants beat
+/// the segment marks: when one about the product renders, only those are chosen.
 pub(crate) fn render_variant_for(
     templates: &[Template],
     key: &str,
@@ -184,29 +212,53 @@ pub(crate) fn render_variant_for(
         return;
     }
     let key = key_hash(key);
-    let start = match session.last_variant(key) {
-        Some(last) => (last as usize + 1) % n,
+    let last = session.last_variant(key).map(|l| l as usize);
+    let start = match last {
+        Some(last) => (last + 1) % n,
         None => session.seed(key) as usize % n,
     };
+    let vars = Vars {
+        captures: &session.captures,
+        extra: want.extra,
+        product: want.product,
+    };
+    // With a current product, the variants about it answer when one can: a fact about
+    // the buyer's item beats a tone chosen for the buyer.
+    let about_product = want.product.is_some()
+        && templates
+            .iter()
+            .any(|t| t.uses_product() && t.renderable(vars));
+    let fits = |t: &Template| t.renderable(vars) && (!about_product || t.uses_product());
     let order = || (0..n).map(|k| (start + k) % n);
     let mut fallback = None;
+    let mut repeat = None;
     let mut chosen = None;
     for t in 0..TIERS {
-        let mut members = order().filter(|&i| tier(want, templates[i].mark, t));
-        let Some(first) = members.next() else {
-            continue;
-        };
-        fallback.get_or_insert(first);
-        if let Some(i) = std::iter::once(first)
-            .chain(members)
-            .find(|&i| templates[i].renderable_with(&session.captures, want.extra))
-        {
-            chosen = Some(i);
+        for i in order().filter(|&i| tier(want, templates[i].mark, t)) {
+            if fits(&templates[i]) {
+                // The sentence sent last time waits until no other variant fits (a
+                // segment's only variant alternates with the generic ones), except
+                // for an angry buyer, who keeps getting soothing ones.
+                if Some(i) == last && t >= SOOTHING_TIERS {
+                    repeat.get_or_insert(i);
+                    continue;
+                }
+                chosen = Some(i);
+                break;
+            }
+            // Nothing renders in full: the best tier's first variant reading no product
+            // attribute (rule files are checked to have one), so a missing attribute
+            // never leaves a gap; a missing capture renders as its default or nothing.
+            if fallback.is_none() && !templates[i].uses_product() {
+                fallback = Some(i);
+            }
+        }
+        if chosen.is_some() {
             break;
         }
     }
-    let chosen = chosen.or(fallback).unwrap_or(start);
-    templates[chosen].render_into_with(&session.captures, want.extra, out);
+    let chosen = chosen.or(repeat).or(fallback).unwrap_or(start);
+    templates[chosen].render_into(vars, out);
     session.set_variant(key, chosen as u32);
 }
 
@@ -253,6 +305,7 @@ pub(crate) fn render_handoff(
 pub(crate) fn append_promotion<'r>(
     rules: &'r RuleSet,
     segment: Option<usize>,
+    product: Option<&Product>,
     notice: Option<&str>,
     now: Timestamp,
     session: &mut Session,
@@ -270,13 +323,18 @@ pub(crate) fn append_promotion<'r>(
         return None;
     }
     out.push('\n');
-    p.text.render_into(&session.captures, out);
+    let vars = Vars {
+        product,
+        ..Vars::captures(&session.captures)
+    };
+    p.text.render_into(vars, out);
     Some(&p.id)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::product::Product;
     use crate::template::Scope;
     use std::collections::BTreeMap;
 
@@ -294,7 +352,7 @@ mod tests {
 
     fn next(t: &[Template], s: &mut Session) -> String {
         let mut out = String::new();
-        render_variant(t, "k", s, &mut out);
+        render_variant(t, "k", s, None, &mut out);
         out
     }
 
@@ -310,6 +368,31 @@ mod tests {
     }
 
     #[test]
+    fn variants_about_the_current_product_answer_when_it_has_the_attribute() {
+        let t = templates(&["通用a", "面料是{product.fabric}", "通用b"]);
+        let with = Product {
+            fabric: Some("羊毛".into()),
+            ..Product::default()
+        };
+        let without = Product::default();
+        let next_for = |s: &mut Session, p: Option<&Product>| {
+            let mut out = String::new();
+            render_variant(&t, "k", s, p, &mut out);
+            out
+        };
+        let mut s = Session::new("x");
+        for _ in 0..3 {
+            assert_eq!(next_for(&mut s, Some(&with)), "面料是羊毛");
+        }
+        // No product, or one without the attribute: the generic variants rotate.
+        for p in [None, Some(&without)] {
+            let two: Vec<String> = (0..2).map(|_| next_for(&mut s, p)).collect();
+            assert!(two.iter().all(|v| v.starts_with("通用")), "{two:?}");
+            assert_ne!(two[0], two[1]);
+        }
+    }
+
+    #[test]
     fn variants_needing_a_missing_capture_are_skipped() {
         let t = templates(&["订单{order_id}", "请发订单号"]);
         let mut s = Session::new("x");
@@ -319,5 +402,71 @@ mod tests {
         s.store_capture("order_id", "123");
         let both: Vec<String> = (0..2).map(|_| next(&t, &mut s)).collect();
         assert!(both.contains(&"订单123".to_owned()));
+    }
+
+    fn marked(t: &mut [Template], i: usize, segment: Option<u8>, soothing: bool) {
+        t[i].mark = Mark { segment, soothing };
+    }
+
+    fn next_want(t: &[Template], want: &Want<'_>, s: &mut Session) -> String {
+        let mut out = String::new();
+        render_variant_for(t, "k", want, s, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_segments_only_variant_alternates_with_the_unmarked_ones() {
+        let mut t = templates(&["通用a", "省钱", "通用b"]);
+        marked(&mut t, 1, Some(0), false);
+        let economic = Want {
+            segment: Some(0),
+            ..Want::default()
+        };
+        let mut s = Session::new("x");
+        let seen: Vec<String> = (0..4).map(|_| next_want(&t, &economic, &mut s)).collect();
+        assert_eq!(seen[0], "省钱", "the segment's variant first");
+        for w in seen.windows(2) {
+            assert_ne!(w[0], w[1], "{seen:?}");
+        }
+        assert_eq!(seen[2], "省钱", "{seen:?}");
+        // Other buyers never get it while an unmarked one fits.
+        let mut s = Session::new("y");
+        for _ in 0..4 {
+            assert_ne!(next_want(&t, &Want::default(), &mut s), "省钱");
+        }
+    }
+
+    #[test]
+    fn an_angry_buyer_keeps_getting_the_soothing_variant() {
+        let mut t = templates(&["通用", "别急"]);
+        marked(&mut t, 1, None, true);
+        let angry = Want {
+            soothing: true,
+            ..Want::default()
+        };
+        let mut s = Session::new("x");
+        for _ in 0..3 {
+            assert_eq!(next_want(&t, &angry, &mut s), "别急");
+        }
+        assert_eq!(next_want(&t, &Want::default(), &mut s), "通用");
+    }
+
+    #[test]
+    fn a_product_fact_beats_the_segments_variant() {
+        let mut t = templates(&["通用", "省钱", "面料是{product.fabric}"]);
+        marked(&mut t, 1, Some(0), false);
+        let wool = Product {
+            fabric: Some("羊毛".into()),
+            ..Product::default()
+        };
+        let want = Want {
+            segment: Some(0),
+            product: Some(&wool),
+            ..Want::default()
+        };
+        let mut s = Session::new("x");
+        for _ in 0..2 {
+            assert_eq!(next_want(&t, &want, &mut s), "面料是羊毛");
+        }
     }
 }

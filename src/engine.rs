@@ -8,6 +8,7 @@ use crate::buyer::{self, Signals};
 use crate::compose::{self, ReplyKind, Want};
 use crate::error::{Error, ErrorKind, Location, Problem};
 use crate::matcher::{Matcher, MatcherKind, RawHit, Scan, Via};
+use crate::product::{Mention, ProductRef};
 use crate::rules::{self, Limits, RuleSet, Section, TermKind};
 use crate::select::{self, Candidate, Score, Selection};
 use crate::session::Session;
@@ -163,8 +164,13 @@ impl EngineBuilder {
     /// Every problem of the rules, located in `file`.
     pub fn build_named(&self, yaml: &str, file: Option<&str>) -> Result<Engine, Error> {
         let rules = rules::load(yaml, file, &self.limits)?;
-        let matcher = Matcher::with_signals(&rules.nodes, &rules.signals, self.matcher)
-            .map_err(|m| Error::rules(vec![Problem::new(ErrorKind::LimitExceeded, m)], file))?;
+        let matcher = Matcher::new(
+            &rules.nodes,
+            &rules.signals,
+            &rules.products.products,
+            self.matcher,
+        )
+        .map_err(|m| Error::rules(vec![Problem::new(ErrorKind::LimitExceeded, m)], file))?;
         let topic_index = rules
             .nodes
             .iter()
@@ -245,12 +251,15 @@ impl Engine {
         });
         // The buyer's segment and mood after this message decide the variants.
         let buyer = buyer::observe(&rules.buyers, session, signals);
+        let product = session
+            .current_product()
+            .and_then(|id| rules.products.get(id));
         let want = Want {
             segment: buyer.segment.and_then(|i| u8::try_from(i).ok()),
             soothing: buyer.angry,
             extra: &[],
+            product,
         };
-
         // Sized for a greeting plus an answer: one allocation, no regrowth.
         let mut out = String::with_capacity(512);
         let opens = compose::opening_needed(rules, session, now);
@@ -258,10 +267,10 @@ impl Engine {
         let mut notice = None;
         if opens {
             let (k, extra) = compose::opening(rules, session, now);
-            compose::render_variant(&rules.greeting, "#greeting", session, &mut out);
+            compose::render_variant(&rules.greeting, "#greeting", session, product, &mut out);
             if let Some(n) = extra {
                 out.push_str(if out.is_empty() { "" } else { " " });
-                n.render_into(rules, session, &mut out);
+                n.render_into(rules, session, product, &mut out);
                 notice = Some(n.id());
             }
             out.push('\n');
@@ -309,7 +318,15 @@ impl Engine {
             }
         };
         let promotion = if body_kind == ReplyKind::Answer && !buyer.angry {
-            compose::append_promotion(rules, buyer.segment, notice, now, session, &mut out)
+            compose::append_promotion(
+                rules,
+                buyer.segment,
+                product,
+                notice,
+                now,
+                session,
+                &mut out,
+            )
         } else {
             None
         };
@@ -328,6 +345,7 @@ impl Engine {
             segment: buyer.segment,
             body: body_kind,
             node: winner.map(|i| NodeRef { rules, index: i }),
+            product: product.map(|product| ProductRef { product }),
             rules,
             selection,
         }
@@ -345,6 +363,21 @@ impl Engine {
         let nodes = &inner.rules.nodes;
         let Scratch { scan, work } = scratch;
         inner.matcher.scan(nodes, text, scan);
+        match inner
+            .rules
+            .products
+            .mention(text, scan.last_product(), scan.link_marks)
+        {
+            Mention::None => {}
+            Mention::Product(i) => {
+                if let Some(p) = inner.rules.products.products.get(i) {
+                    session.set_current_product(Some(&p.id));
+                }
+            }
+            Mention::UnknownItem => {
+                session.set_current_product(None);
+            }
+        }
         for c in &scan.captures {
             if let (Some(name), Some(value)) = (
                 inner.matcher.capture_name(nodes, c),
@@ -389,6 +422,8 @@ impl Engine {
                 let segment = r.segment().map(str::to_owned);
                 let segment_ok = case.segment.as_ref().is_none_or(|s| *s == segment);
                 let angry_ok = case.angry.is_none_or(|a| a == r.angry);
+                let product = r.product().map(|p| p.id().to_owned());
+                let product_ok = case.product.is_none() || product == case.product;
                 TestOutcome {
                     says: case.says.clone(),
                     after: case.after.clone(),
@@ -400,7 +435,9 @@ impl Engine {
                     expect_segment: case.segment.clone(),
                     angry: r.angry,
                     expect_angry: case.angry,
-                    passed: topic_ok && handoff_ok && segment_ok && angry_ok,
+                    product,
+                    expect_product: case.product.clone(),
+                    passed: topic_ok && handoff_ok && segment_ok && angry_ok && product_ok,
                     location: case.location,
                     hits: r
                         .hits
@@ -493,6 +530,25 @@ impl Engine {
             .topic_index
             .get(topic)
             .map(|&index| NodeRef { rules, index })
+    }
+
+    /// The products of the rule file's `products:` table, in file order.
+    pub fn products(&self) -> impl ExactSizeIterator<Item = ProductRef<'_>> + '_ {
+        self.0
+            .rules
+            .products
+            .products
+            .iter()
+            .map(|product| ProductRef { product })
+    }
+
+    /// The product with this id.
+    pub fn product(&self, id: &str) -> Option<ProductRef<'_>> {
+        self.0
+            .rules
+            .products
+            .get(id)
+            .map(|product| ProductRef { product })
     }
 
     /// Entries compiled into the automaton: keywords, whole-message keywords and exclude
@@ -723,6 +779,7 @@ pub struct Reply<'e> {
     segment: Option<usize>,
     body: ReplyKind,
     node: Option<NodeRef<'e>>,
+    product: Option<ProductRef<'e>>,
     rules: &'e RuleSet,
     selection: Selection,
 }
@@ -735,6 +792,12 @@ impl<'e> Reply<'e> {
     /// The chosen node; `None` on fallback.
     pub fn node(&self) -> Option<NodeRef<'e>> {
         self.node
+    }
+    /// The product the conversation is about after this message (the session's
+    /// [current product](Session::current_product)), if the rules list it. See
+    /// [`ProductRef`] for an example.
+    pub fn product(&self) -> Option<ProductRef<'e>> {
+        self.product
     }
     /// The buyer's segment after this message (`buyers.segments`): the id of the one
     /// with the highest score, if it is high enough; `None` when no segment stands out.
@@ -816,12 +879,12 @@ impl<'e> Reply<'e> {
 }
 
 /// The JSON a service sends back: `text`, `kind`, `body_kind`, `topic` (null on
-/// fallback), `handoff`, `truncated`, `notice`, `segment`, `angry`, `promotion` and
-/// `hits`.
+/// fallback), `handoff`, `truncated`, `notice`, `segment`, `angry`, `promotion`,
+/// `hits` and `product` (the current product's id, or null).
 impl serde::Serialize for Reply<'_> {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = ser.serialize_struct("Reply", 11)?;
+        let mut st = ser.serialize_struct("Reply", 12)?;
         st.serialize_field("text", &self.text)?;
         st.serialize_field("kind", &self.kind)?;
         st.serialize_field("body_kind", &self.body)?;
@@ -833,6 +896,7 @@ impl serde::Serialize for Reply<'_> {
         st.serialize_field("angry", &self.angry)?;
         st.serialize_field("promotion", &self.promotion)?;
         st.serialize_field("hits", &self.hits)?;
+        st.serialize_field("product", &self.product.map(|p| p.id()))?;
         st.end()
     }
 }
@@ -848,6 +912,7 @@ impl fmt::Debug for Reply<'_> {
             .field("angry", &self.angry)
             .field("hits", &self.hits)
             .field("truncated", &self.truncated)
+            .field("product", &self.product.map(|p| p.id()))
             .finish_non_exhaustive()
     }
 }
@@ -950,7 +1015,11 @@ pub struct TestOutcome {
     pub angry: bool,
     /// Expected anger, when the case states it.
     pub expect_angry: Option<bool>,
-    /// Topic (and handoff, segment and anger, when stated) as expected.
+    /// The current product after the message (its id).
+    pub product: Option<String>,
+    /// Expected current product, when the case states it (`product:`).
+    pub expect_product: Option<String>,
+    /// Topic (and handoff, segment, anger and product, when stated) as expected.
     pub passed: bool,
     /// Where the case is in the file.
     pub location: Option<Location>,
@@ -983,6 +1052,10 @@ impl fmt::Display for TestOutcome {
         }
         if let Some(a) = self.expect_angry {
             write!(f, " (angry expected {a}, got {})", self.angry)?;
+        }
+        if let Some(p) = &self.expect_product {
+            let got = self.product.as_deref().unwrap_or("none");
+            write!(f, " (product expected {p}, got {got})")?;
         }
         if !self.hits.is_empty() {
             write!(f, "; hits: {}", self.hits.join(", "))?;

@@ -37,6 +37,10 @@ pub enum ErrorKind {
     InvalidTimeZone,
     /// A `tests:` case names a topic that no node has.
     UnknownTestTopic,
+    /// A `products:` entry is invalid: a duplicate id, name, alias or item id, an empty
+    /// value, a malformed item id or size chart range; or a test names an unknown
+    /// product.
+    InvalidProduct,
     /// A configured limit (file size, keyword count, template length …) was exceeded.
     LimitExceeded,
     /// A value is out of its range or not one of the words allowed there (a segment

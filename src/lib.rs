@@ -38,8 +38,9 @@
 //!
 //! The stages, one module each: [`rules`] (the file format, loading, validation),
 //! [`normalize`], `matcher` (one automaton), `select` (scoring, context),
-//! `template`, `compose` (reply kinds, variants), [`session`], `engine` (this face),
-//! [`remind`] (payment reminders, 催付), [`error`]. The rule format is in `docs/RULES.md`; the matching semantics in the
+//! `template`, `compose` (reply kinds, variants), `product` (the `products:` table,
+//! [`ProductRef`]), [`session`], `engine` (this face), [`remind`] (payment reminders,
+//! 催付), [`error`]. The rule format is in `docs/RULES.md`; the matching semantics in the
 //! README.
 #![deny(missing_docs)]
 
@@ -51,6 +52,7 @@ mod hours;
 pub mod lint;
 mod matcher;
 pub mod normalize;
+mod product;
 pub mod remind;
 pub mod rules;
 mod select;
@@ -66,6 +68,7 @@ pub use engine::{
 pub use error::{Error, ErrorKind, Location, Problem};
 pub use lint::{Lint, LintKind};
 pub use matcher::MatcherKind;
+pub use product::ProductRef;
 pub use remind::{
     Amount, Channel, DoneReason, ParseAmountError, ReminderHistory, ReminderPlan, SentReminder,
     UnpaidOrder, WaitReason,

@@ -2,7 +2,9 @@
 //!
 //! Keywords are deduplicated: an automaton pattern id indexes a slice of [`Entry`]s
 //! (the same keyword may belong to several nodes, as a keyword, whole-message keyword
-//! or exclude). A scan is one pass over the buyer's text that normalizes each char
+//! or exclude), to a buyer signal, or to a product's name or alias (an entry of kind
+//! `Product`, whose `node` is the product's index). A scan is one pass over the
+//! buyer's text that normalizes each char
 //! and feeds the kept ones straight into the automaton: no normalized copy of the
 //! message and no offset table are built. A small ring of the last kept chars'
 //! original byte spans (as long as the longest keyword) maps each hit back to what the
@@ -15,6 +17,7 @@
 //! contiguous NFA as an alternative, kept so the choice stays measured.
 
 use crate::normalize::normalize_char;
+use crate::product::Product;
 use crate::rules::{Node, Signal, TermKind};
 use aho_corasick::automaton::Automaton as _;
 use aho_corasick::nfa::contiguous::NFA;
@@ -35,15 +38,25 @@ pub enum MatcherKind {
     AhoCorasick,
 }
 
-/// One node's use of an automaton pattern, or a buyer signal's.
+/// One node's use of an automaton pattern, or a buyer signal's, or a product's.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
     /// The node; for [`TermKind::Signal`] the segment's index (0 for
-    /// [`TermKind::Anger`]).
+    /// [`TermKind::Anger`]); for [`EntryKind::Product`] the product's index.
     pub(crate) node: u32,
-    /// Index into the node's `terms` (into the rule set's `signals` for a signal).
+    /// Index into the node's `terms` (into the rule set's `signals` for a signal, the
+    /// product's `terms` for a product).
     pub(crate) term: u32,
-    pub(crate) kind: TermKind,
+    pub(crate) kind: EntryKind,
+}
+
+/// What an automaton pattern is to one of its users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    /// A node's keyword, whole-message keyword or exclude word, or a buyer signal.
+    Term(TermKind),
+    /// A product's name or alias.
+    Product,
 }
 
 /// A distinct keyword text: its entries and its length in chars.
@@ -93,10 +106,23 @@ pub(crate) struct Capture {
     pub(crate) span: Range<usize>,
 }
 
+/// A product name or alias found by a scan.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProductHit {
+    pub(crate) product: u32,
+    /// Span in normalized chars.
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    /// End in the original text (bytes).
+    pub(crate) orig_end: u32,
+}
+
 /// Output of one scan; reused from message to message (see `Engine::reply_at`).
 #[derive(Debug, Default)]
 pub(crate) struct Scan {
     pub(crate) hits: Vec<RawHit>,
+    /// Product names and aliases, in the order they end.
+    pub(crate) products: Vec<ProductHit>,
     /// Nodes vetoed by an exclude word (may repeat).
     pub(crate) vetoed: Vec<u32>,
     pub(crate) captures: Vec<Capture>,
@@ -104,29 +130,45 @@ pub(crate) struct Scan {
     pub(crate) chars: u32,
     /// What the message says of the buyer: segment signals, anger, question marks.
     pub(crate) signals: crate::buyer::Signals,
+    /// The message has a `=` or `/` (skipped as noise by normalization): it may hold
+    /// an item link. Noted in the same pass, so most messages skip the link regex.
+    pub(crate) link_marks: bool,
     /// Original byte span of the last kept chars, by char position modulo its length.
     ring: Vec<(u32, u32)>,
 }
 
 impl Scan {
+    /// The product named last: the alias hit ending last in the original text (the
+    /// longer of two ending together), as (byte end, chars, product index).
+    pub(crate) fn last_product(&self) -> Option<(u32, u32, u32)> {
+        self.products
+            .iter()
+            .map(|p| (p.orig_end, p.end - p.start, p.product))
+            .max_by_key(|&(end, len, _)| (end, len))
+    }
+
     fn clear(&mut self) {
         self.hits.clear();
+        self.products.clear();
         self.vetoed.clear();
         self.captures.clear();
         self.chars = 0;
         self.signals = crate::buyer::Signals::default();
+        self.link_marks = false;
     }
 }
 
-/// Longest run of question marks (`?`, `？`, spaces between them allowed) among the
-/// chars the normalizer skips: fed every skipped char, it costs a comparison or two.
+/// What the chars the normalizer skips tell: the longest run of question marks (`?`,
+/// `？`, spaces between them allowed) and whether a `=` or `/` (an item link's) was
+/// among them. Fed every skipped char, it costs a comparison or two.
 #[derive(Default)]
-struct QuestionRun {
+struct Skipped {
     run: u32,
     longest: u32,
+    link_marks: bool,
 }
 
-impl QuestionRun {
+impl Skipped {
     #[inline]
     fn skipped(&mut self, c: char) {
         if c == '?' || c == '？' {
@@ -134,18 +176,19 @@ impl QuestionRun {
             self.longest = self.longest.max(self.run);
         } else if !c.is_whitespace() {
             self.run = 0;
+            self.link_marks |= c == '=' || c == '/';
         }
     }
 }
 
-/// One pass over a message: normalizes each char, counts `?` runs among the skipped
-/// ones, and records each kept char's original byte span in `ring` (by position modulo
+/// One pass over a message: normalizes each char, notes `?` runs and link marks among
+/// the skipped ones, and records each kept char's original byte span in `ring` (by position modulo
 /// its length).
 struct Walk<'a> {
     text: &'a str,
     ring: &'a mut [(u32, u32)],
     mask: usize,
-    questions: &'a mut QuestionRun,
+    skipped: &'a mut Skipped,
 }
 
 impl Walk<'_> {
@@ -156,10 +199,10 @@ impl Walk<'_> {
         let mut chars: u32 = 0;
         for (pos, c) in self.text.char_indices() {
             let Some(k) = normalize_char(c) else {
-                self.questions.skipped(c);
+                self.skipped.skipped(c);
                 continue;
             };
-            self.questions.run = 0;
+            self.skipped.run = 0;
             self.ring[chars as usize & self.mask] = (pos as u32, (pos + c.len_utf8()) as u32);
             chars += 1;
             step(k, chars, self.ring);
@@ -191,17 +234,12 @@ impl std::fmt::Debug for Matcher {
 }
 
 impl Matcher {
-    /// Compiles the nodes' keywords and patterns. Fails only on automaton size limits.
-    #[cfg(test)]
-    pub(crate) fn new(nodes: &[Node], kind: MatcherKind) -> Result<Matcher, String> {
-        Matcher::with_signals(nodes, &[], kind)
-    }
-
-    /// Compiles the nodes' keywords and patterns and the buyer signals into one
-    /// automaton. Fails only on automaton size limits.
-    pub(crate) fn with_signals(
+    /// Compiles the nodes' keywords and patterns, the buyer signals and the products'
+    /// names and aliases into one automaton. Fails only on automaton size limits.
+    pub(crate) fn new(
         nodes: &[Node],
         signals: &[Signal],
+        products: &[Product],
         kind: MatcherKind,
     ) -> Result<Matcher, String> {
         // Group entries by distinct normalized text, in first-seen order.
@@ -220,7 +258,7 @@ impl Matcher {
                 per_text[id].push(Entry {
                     node: ni as u32,
                     term: ti as u32,
-                    kind: t.kind,
+                    kind: EntryKind::Term(t.kind),
                 });
             }
         }
@@ -234,11 +272,25 @@ impl Matcher {
             per_text[id].push(Entry {
                 node: sig.segment,
                 term: si as u32,
-                kind: t.kind,
+                kind: EntryKind::Term(t.kind),
             });
         }
+        for (pi, p) in products.iter().enumerate() {
+            for (ti, t) in p.terms.iter().enumerate() {
+                let id = *ids.entry(t.as_str()).or_insert_with(|| {
+                    texts.push(t.as_str());
+                    per_text.push(Vec::new());
+                    texts.len() - 1
+                });
+                per_text[id].push(Entry {
+                    node: pi as u32,
+                    term: ti as u32,
+                    kind: EntryKind::Product,
+                });
+            }
+        }
         let mut patterns = Vec::with_capacity(per_text.len());
-        let mut entries = Vec::with_capacity(keyword_count);
+        let mut entries = Vec::with_capacity(per_text.iter().map(Vec::len).sum());
         let mut longest = 1;
         for (list, text) in per_text.into_iter().zip(&texts) {
             let start = entries.len() as u32;
@@ -329,28 +381,34 @@ impl Matcher {
             let (a, b) = p.entries;
             for e in self.entries.get(a as usize..b as usize).unwrap_or(&[]) {
                 match e.kind {
-                    TermKind::Exclude => out.vetoed.push(e.node),
-                    TermKind::Signal => {
+                    EntryKind::Term(TermKind::Exclude) => out.vetoed.push(e.node),
+                    EntryKind::Term(TermKind::Signal) => {
                         out.signals.segments |= 1u8.checked_shl(e.node).unwrap_or(0)
                     }
-                    TermKind::Anger => out.signals.anger = true,
-                    TermKind::Whole if start != 0 => {}
-                    kind => out.hits.push(RawHit {
+                    EntryKind::Term(TermKind::Anger) => out.signals.anger = true,
+                    EntryKind::Term(TermKind::Whole) if start != 0 => {}
+                    EntryKind::Term(kind) => out.hits.push(RawHit {
                         node: e.node,
                         via: Via::Term(e.term),
                         chars: start..end,
                         orig: orig.clone(),
                         whole: kind == TermKind::Whole,
                     }),
+                    EntryKind::Product => out.products.push(ProductHit {
+                        product: e.node,
+                        start,
+                        end,
+                        orig_end: orig.end,
+                    }),
                 }
             }
         };
-        let mut questions = QuestionRun::default();
+        let mut skipped = Skipped::default();
         let mut walk = Walk {
             text,
             ring: &mut ring,
             mask,
-            questions: &mut questions,
+            skipped: &mut skipped,
         };
         let chars = match &self.automaton {
             Automaton::Daachorse(d) => {
@@ -386,9 +444,22 @@ impl Matcher {
         };
         out.ring = ring;
         out.chars = chars;
-        out.signals.question_marks = questions.longest;
+        out.signals.question_marks = skipped.longest;
+        out.link_marks = skipped.link_marks;
         // A whole-message keyword must also end the message.
         out.hits.retain(|h| !h.whole || h.chars.end == chars);
+        // A keyword inside a product's name is part of the name: 羊毛 in 羊毛大衣 is
+        // not a question about wool.
+        if !out.products.is_empty() {
+            let Scan { hits, products, .. } = out;
+            hits.retain(|h| {
+                !products.iter().any(|p| {
+                    p.start <= h.chars.start
+                        && h.chars.end <= p.end
+                        && h.chars.end - h.chars.start < p.end - p.start
+                })
+            });
+        }
 
         let Some(set) = &self.regex_set else { return };
         // Most messages match no pattern; `is_match` stops early and skips the costlier
@@ -468,7 +539,7 @@ mod tests {
     }
 
     fn scan(kind: MatcherKind, nodes: &[Node], text: &str) -> Scan {
-        let m = Matcher::new(nodes, kind).unwrap();
+        let m = Matcher::new(nodes, &[], &[], kind).unwrap();
         let mut s = Scan::default();
         m.scan(nodes, text, &mut s);
         s
@@ -591,7 +662,7 @@ mod tests {
             sig("骗子", 0, TermKind::Anger),
         ];
         for kind in [MatcherKind::Daachorse, MatcherKind::AhoCorasick] {
-            let m = Matcher::with_signals(&nodes, &signals, kind).unwrap();
+            let m = Matcher::new(&nodes, &signals, &[], kind).unwrap();
             let mut s = Scan::default();
             m.scan(&nodes, "便 宜点 退貨？？ ？", &mut s);
             // The shared keyword 退货 hits its node and signals segment 2.
@@ -604,10 +675,60 @@ mod tests {
             assert_eq!(s.signals.segments, 0, "cleared between scans");
         }
         // No automaton at all: question marks are still counted.
-        let m = Matcher::with_signals(&[], &[], MatcherKind::Daachorse).unwrap();
+        let m = Matcher::new(&[], &[], &[], MatcherKind::Daachorse).unwrap();
         let mut s = Scan::default();
         m.scan(&[], "???", &mut s);
         assert_eq!(s.signals.question_marks, 3);
+    }
+
+    #[test]
+    fn product_aliases_are_found_in_the_same_pass_and_hide_keywords_inside_them() {
+        let nodes = vec![
+            node(
+                "material",
+                &[("羊毛", TermKind::Contains), ("面料", TermKind::Contains)],
+            ),
+            node("coat", &[("大衣", TermKind::Contains)]),
+        ];
+        let products = vec![
+            Product {
+                terms: vec!["羊毛大衣".into(), "大衣".into()],
+                ..Product::default()
+            },
+            Product {
+                terms: vec!["毛呢外套".into()],
+                ..Product::default()
+            },
+        ];
+        for kind in [MatcherKind::Daachorse, MatcherKind::AhoCorasick] {
+            let m = Matcher::new(&nodes, &[], &products, kind).unwrap();
+            let mut s = Scan::default();
+            let text = "这件羊毛 大衣什么面料";
+            m.scan(&nodes, text, &mut s);
+            let topics: Vec<&str> = s
+                .hits
+                .iter()
+                .map(|h| nodes[h.node as usize].topic.as_str())
+                .collect();
+            // 羊毛 and 大衣 are inside the product's name 羊毛大衣.
+            assert_eq!(topics, vec!["material"], "{kind:?}");
+            let (end, chars, product) = s.last_product().unwrap();
+            assert_eq!(
+                (&text[..end as usize], chars, product),
+                ("这件羊毛 大衣", 4, 0)
+            );
+            // 大衣 alone is an alias and a node's keyword: it counts for both.
+            m.scan(&nodes, "大衣什么面料", &mut s);
+            assert_eq!(s.hits.len(), 2, "{kind:?}");
+            assert_eq!(s.last_product().map(|p| p.2), Some(0));
+            m.scan(&nodes, "羊毛大衣和毛呢外套哪个好", &mut s);
+            assert_eq!(s.last_product().map(|p| p.2), Some(1), "{kind:?}");
+            assert!(!s.link_marks);
+            m.scan(&nodes, "羊毛的 item.htm?id=1", &mut s);
+            assert!(s.last_product().is_none());
+            assert!(s.link_marks);
+            assert_eq!(s.hits.len(), 1);
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@
 
 use crate::rules::{ChannelPolicy, Due, QuietHours, RuleSet};
 use crate::session::{clean_text, stable_hash, Session};
-use crate::template::Template;
+use crate::template::{Template, Vars};
 use crate::Engine;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -536,9 +536,9 @@ fn render(
     let start = stable_hash(&order.id, key) as usize % n;
     let chosen = (0..n)
         .map(|k| (start + k) % n)
-        .find(|&i| templates[i].renderable(&values))
+        .find(|&i| templates[i].renderable(Vars::captures(&values)))
         .unwrap_or(start);
-    templates[chosen].render_into(&values, out);
+    templates[chosen].render_into(Vars::captures(&values), out);
     chosen
 }
 

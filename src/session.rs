@@ -65,6 +65,13 @@ pub struct Session {
     /// The active promotion was appended for the buyer's segment in this session.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) promoted: bool,
+    /// Id of the product the conversation is about (a `products:` id), kept inline.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_product",
+        deserialize_with = "de_product"
+    )]
+    pub(crate) product: Option<TopicId>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -131,6 +138,31 @@ impl Session {
     /// The unpaid order given to [`Session::set_unpaid_order`], if any.
     pub fn unpaid_order(&self) -> Option<&UnpaidOrder> {
         self.unpaid_order.as_ref()
+    }
+
+    /// The id of the product the conversation is about: the product the buyer named
+    /// last (by name, alias or item link), or the one set with
+    /// [`Session::set_current_product`]. An id the rules no longer list is ignored
+    /// when replying.
+    pub fn current_product(&self) -> Option<&str> {
+        self.product.as_ref().map(TopicId::as_str)
+    }
+
+    /// Sets (or with `None` clears) the product the conversation is about, for a host
+    /// that knows which item the buyer is looking at. Returns `false`, and changes
+    /// nothing, for an id longer than 32 bytes (no product has one).
+    pub fn set_current_product(&mut self, id: Option<&str>) -> bool {
+        match id.map(TopicId::new) {
+            Some(None) => false,
+            Some(Some(p)) => {
+                self.product = Some(p);
+                true
+            }
+            None => {
+                self.product = None;
+                true
+            }
+        }
     }
 
     pub(crate) fn remember_topic(&mut self, topic: &str, section: Section) {
@@ -252,7 +284,7 @@ impl<T: Serialize + Copy, const N: usize> Serialize for Recent<T, N> {
     }
 }
 
-/// A topic id stored inline (ids are short ASCII, checked when rules load).
+/// A topic or product id stored inline (ids are short ASCII, checked when rules load).
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct TopicId {
     len: u8,
@@ -261,7 +293,7 @@ pub(crate) struct TopicId {
 
 impl TopicId {
     /// `None` when `topic` is longer than [`MAX_TOPIC_BYTES`].
-    fn new(topic: &str) -> Option<TopicId> {
+    pub(crate) fn new(topic: &str) -> Option<TopicId> {
         let mut bytes = [0; MAX_TOPIC_BYTES];
         bytes
             .get_mut(..topic.len())?
@@ -272,7 +304,7 @@ impl TopicId {
         })
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Always whole UTF-8: copied from a `&str` in full.
         std::str::from_utf8(&self.bytes[..usize::from(self.len).min(MAX_TOPIC_BYTES)]).unwrap_or("")
     }
@@ -301,6 +333,18 @@ fn de_topics<'de, D: serde::Deserializer<'de>>(
         out.touch(t, |x| *x == t);
     }
     Ok(out)
+}
+
+fn ser_product<S: serde::Serializer>(p: &Option<TopicId>, s: S) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => s.serialize_some(p.as_str()),
+        None => s.serialize_none(),
+    }
+}
+
+/// An id too long to be a product's is dropped.
+fn de_product<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<TopicId>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.and_then(|p| TopicId::new(&p)))
 }
 
 /// A rotation slot as stored: `[key hash, variant]`, or `[key, variant]` as sessions
@@ -421,6 +465,25 @@ mod tests {
         let json = format!(r#"{{"recent_topics":["{long}","size"]}}"#);
         let s: Session = serde_json::from_str(&json).unwrap();
         assert_eq!(s.last_topic(), Some("size"));
+    }
+
+    #[test]
+    fn current_product_is_kept_inline_and_round_trips() {
+        let mut s = Session::new("a");
+        let plain = serde_json::to_string(&s).unwrap();
+        assert!(!plain.contains("product"), "{plain}");
+        assert!(s.set_current_product(Some("p1001")));
+        assert!(!s.set_current_product(Some(&"x".repeat(MAX_TOPIC_BYTES + 1))));
+        assert_eq!(s.current_product(), Some("p1001"));
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(r#""product":"p1001""#), "{json}");
+        let back: Session = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.current_product(), Some("p1001"));
+        let long = format!(r#"{{"product":"{}"}}"#, "x".repeat(40));
+        let dropped: Session = serde_json::from_str(&long).unwrap();
+        assert_eq!(dropped.current_product(), None);
+        assert!(s.set_current_product(None));
+        assert_eq!(s.current_product(), None);
     }
 
     #[test]

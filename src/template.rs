@@ -4,7 +4,10 @@
 //! when the template is parsed. `{name}` and `{name|default}` naming a pattern's capture
 //! group are the only parts read at reply time. Captured text is inserted as data: it
 //! is never parsed as a template, so a buyer writing `{shop}` gets `{shop}` back.
+//! `{product.X}` reads an attribute of the session's current product (see
+//! [`crate::product`]), inserted as data too.
 
+use crate::product::{Attr, Product};
 use crate::session::is_unsafe_char;
 use std::collections::BTreeMap;
 
@@ -15,6 +18,10 @@ enum Part {
         name: String,
         default: Option<String>,
     },
+    Product {
+        attr: Attr,
+        default: Option<String>,
+    },
 }
 
 /// A parsed template: literal text and capture slots.
@@ -23,6 +30,8 @@ pub(crate) struct Template {
     parts: Vec<Part>,
     /// Who the variant is for; set by the validator from a variant map.
     pub(crate) mark: Mark,
+    /// Some part reads the current product.
+    product: bool,
 }
 
 /// Who a reply variant is for: `for:` (a segment, by index in `buyers.segments`) and
@@ -31,6 +40,27 @@ pub(crate) struct Template {
 pub(crate) struct Mark {
     pub(crate) segment: Option<u8>,
     pub(crate) soothing: bool,
+}
+
+/// What a template reads when it is rendered: the session's captures, values the
+/// reply supplies (`extra`, such as `{next_open}`; they take precedence over
+/// captures) and the current product.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Vars<'a> {
+    pub(crate) captures: &'a BTreeMap<String, String>,
+    pub(crate) extra: &'a [(&'a str, &'a str)],
+    pub(crate) product: Option<&'a Product>,
+}
+
+impl<'a> Vars<'a> {
+    /// Captures only: no extra values, no product.
+    pub(crate) fn captures(captures: &'a BTreeMap<String, String>) -> Vars<'a> {
+        Vars {
+            captures,
+            extra: &[],
+            product: None,
+        }
+    }
 }
 
 /// What a template may name.
@@ -83,7 +113,15 @@ impl Template {
                     if name.is_empty() {
                         return Err(format!("empty variable {{}}; known: {}", scope.known()));
                     }
-                    if let Some(v) = scope.constants.get(name) {
+                    if let Some(attr) = name.strip_prefix("product.") {
+                        if !lit.is_empty() {
+                            parts.push(Part::Lit(std::mem::take(&mut lit)));
+                        }
+                        parts.push(Part::Product {
+                            attr: Attr::parse(attr.trim())?,
+                            default,
+                        });
+                    } else if let Some(v) = scope.constants.get(name) {
                         lit.push_str(v);
                     } else if scope.captures.iter().any(|c| c == name) {
                         if !lit.is_empty() {
@@ -106,60 +144,68 @@ impl Template {
         if !lit.is_empty() || parts.is_empty() {
             parts.push(Part::Lit(lit));
         }
+        let product = parts.iter().any(|p| matches!(p, Part::Product { .. }));
         Ok(Template {
             parts,
             mark: Mark::default(),
+            product,
         })
     }
 
-    /// True when every capture without a default is present.
-    pub(crate) fn renderable(&self, captures: &BTreeMap<String, String>) -> bool {
-        self.renderable_with(captures, &[])
-    }
-
-    /// Whether every capture without a default is present, counting `extra` values
-    /// (such as `{next_open}`), which take precedence over captures.
-    pub(crate) fn renderable_with(
-        &self,
-        captures: &BTreeMap<String, String>,
-        extra: &[(&str, &str)],
-    ) -> bool {
+    /// True when every capture and product attribute without a default is present.
+    pub(crate) fn renderable(&self, vars: Vars<'_>) -> bool {
         self.parts.iter().all(|p| match p {
             Part::Lit(_) => true,
             Part::Capture { name, default } => {
                 default.is_some()
-                    || extra.iter().any(|(k, _)| k == name)
-                    || captures.contains_key(name)
+                    || vars.extra.iter().any(|(k, _)| k == name)
+                    || vars.captures.contains_key(name)
+            }
+            Part::Product { attr, default } => {
+                default.is_some()
+                    || vars
+                        .product
+                        .is_some_and(|pr| pr.value(attr, vars.captures).is_some())
             }
         })
     }
 
-    /// Appends the rendered text to `out`; a missing capture renders as its default or
-    /// as nothing.
-    pub(crate) fn render_into(&self, captures: &BTreeMap<String, String>, out: &mut String) {
-        self.render_into_with(captures, &[], out);
+    /// Whether some part reads the current product.
+    pub(crate) fn uses_product(&self) -> bool {
+        self.product
     }
 
-    /// [`Template::render_into`] with `extra` values that take precedence over captures.
-    pub(crate) fn render_into_with(
-        &self,
-        captures: &BTreeMap<String, String>,
-        extra: &[(&str, &str)],
-        out: &mut String,
-    ) {
+    /// The product attributes this template reads, each with whether it has a default.
+    pub(crate) fn product_attrs(&self) -> impl Iterator<Item = (&Attr, bool)> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Product { attr, default } => Some((attr, default.is_some())),
+            _ => None,
+        })
+    }
+
+    /// Appends the rendered text to `out`; a missing capture or product attribute
+    /// renders as its default or as nothing.
+    pub(crate) fn render_into(&self, vars: Vars<'_>, out: &mut String) {
         for p in &self.parts {
             match p {
                 Part::Lit(s) => out.push_str(s),
                 Part::Capture { name, default } => {
-                    let value = extra
+                    let value = vars
+                        .extra
                         .iter()
                         .find(|(k, _)| k == name)
                         .map(|(_, v)| *v)
-                        .or_else(|| captures.get(name).map(String::as_str));
+                        .or_else(|| vars.captures.get(name).map(String::as_str));
                     match value {
                         // Cleaned when stored, and again here: a session may come back from
                         // a store the host does not fully trust.
                         Some(v) => out.extend(v.chars().filter(|c| !is_unsafe_char(*c))),
+                        None => out.push_str(default.as_deref().unwrap_or("")),
+                    }
+                }
+                Part::Product { attr, default } => {
+                    match vars.product.and_then(|pr| pr.value(attr, vars.captures)) {
+                        Some(v) => out.push_str(v),
                         None => out.push_str(default.as_deref().unwrap_or("")),
                     }
                 }
@@ -182,7 +228,14 @@ mod tests {
     fn render(t: &Template, caps: &[(&str, &str)]) -> String {
         let caps = scope_with(caps);
         let mut s = String::new();
-        t.render_into(&caps, &mut s);
+        t.render_into(
+            Vars {
+                captures: &caps,
+                extra: &[],
+                product: None,
+            },
+            &mut s,
+        );
         s
     }
 
@@ -212,8 +265,14 @@ mod tests {
         assert_eq!(render(&t, &[]), "{订单} 您的订单已收到");
         assert_eq!(render(&t, &[("order_id", "123")]), "{订单} 123已收到");
         let t2 = Template::parse("订单{order_id}", &s).unwrap();
-        assert!(!t2.renderable(&BTreeMap::new()));
-        assert!(t.renderable(&BTreeMap::new()));
+        let none = BTreeMap::new();
+        let vars = Vars {
+            captures: &none,
+            extra: &[],
+            product: None,
+        };
+        assert!(!t2.renderable(vars));
+        assert!(t.renderable(vars));
     }
 
     #[test]
@@ -226,6 +285,51 @@ mod tests {
         };
         let t = Template::parse("[{x}]", &s).unwrap();
         assert_eq!(render(&t, &[("x", "{shop}}{")]), "[{shop}}{]");
+    }
+
+    #[test]
+    fn product_attributes_render_as_data_with_defaults() {
+        let c = scope_with(&[("shop", "衣见")]);
+        let s = Scope {
+            constants: &c,
+            captures: &[],
+        };
+        let t = Template::parse("{product.name}:{product.fabric}", &s).unwrap();
+        let d = Template::parse("{product.fabric|详情页有写}", &s).unwrap();
+        assert!(t.uses_product() && d.uses_product());
+        assert!(!Template::parse("{shop}", &s).unwrap().uses_product());
+        let coat = Product {
+            name: "大衣{shop}".into(),
+            fabric: Some("羊毛".into()),
+            ..Product::default()
+        };
+        let bare = Product {
+            name: "T恤".into(),
+            ..Product::default()
+        };
+        let none = BTreeMap::new();
+        let vars = |product| Vars {
+            captures: &none,
+            extra: &[],
+            product,
+        };
+        let render = |t: &Template, product| {
+            let mut out = String::new();
+            t.render_into(vars(product), &mut out);
+            out
+        };
+        assert!(t.renderable(vars(Some(&coat))));
+        assert!(!t.renderable(vars(Some(&bare))));
+        assert!(!t.renderable(vars(None)));
+        assert!(d.renderable(vars(None)));
+        // Product text is data: {shop} in it stays as written.
+        assert_eq!(render(&t, Some(&coat)), "大衣{shop}:羊毛");
+        assert_eq!(render(&d, Some(&bare)), "详情页有写");
+        let attrs: Vec<(&str, bool)> = d.product_attrs().map(|(a, d)| (a.name(), d)).collect();
+        assert_eq!(attrs, vec![("fabric", true)]);
+        assert!(Template::parse("{product.Fabric}", &s)
+            .unwrap_err()
+            .starts_with("invalid product attribute {product.Fabric}"));
     }
 
     #[test]

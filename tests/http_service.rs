@@ -194,6 +194,34 @@ impl Client {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_reports_the_buyers_segment_anger_and_product() {
+    let apparel =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml"))
+            .unwrap();
+    let svc = Service::start_with("shop-ops", &apparel, &[]);
+    let mut c = Client::connect(svc.addr).await.unwrap();
+    let r = c.reply("b1", "这件羊毛大衣什么面料").await.unwrap();
+    assert_eq!(
+        (&r["topic"], &r["product"]),
+        (&json!("material"), &json!("p1001"))
+    );
+    // 面料 is a signal of the individual segment (quality, fabric).
+    assert_eq!(
+        (&r["segment"], &r["angry"]),
+        (&json!("individual"), &json!(false))
+    );
+    // The product stays the conversation's; a price question makes the buyer economic.
+    let r = c.reply("b1", "能便宜点吗 有优惠吗").await.unwrap();
+    assert_eq!(
+        (&r["product"], &r["segment"]),
+        (&json!("p1001"), &json!("economic"))
+    );
+    let r = c.reply("b2", "垃圾店 骗子").await.unwrap();
+    assert_eq!((&r["angry"], &r["handoff"]), (&json!(true), &json!(true)));
+    assert_eq!(r["product"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn service_answers_keeps_sessions_and_rejects_bad_requests() {
     let svc = Service::start("basic", &[]);
     let mut c = Client::connect(svc.addr).await.unwrap();

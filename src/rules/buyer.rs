@@ -190,6 +190,7 @@ impl Validator {
                 }
             }
         }
+        self.check_product_variants(&out, sources.first().and_then(loc), path);
         if !out.is_empty() && out.iter().all(|t| t.mark.soothing) {
             self.problem(
                 ErrorKind::EmptyReply,

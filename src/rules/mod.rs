@@ -8,12 +8,14 @@
 mod buyer;
 mod model;
 mod payment;
+mod products;
 mod yaml;
 
 pub(crate) use payment::{ChannelPolicy, Due, PaymentReminders, QuietHours};
 
 use crate::error::{Error, ErrorKind, Location, Problem};
 use crate::normalize::normalize;
+use crate::product::ProductTable;
 use crate::template::{Scope, Template};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -153,6 +155,8 @@ pub(crate) struct TestCase {
     /// `segment:` of the case: `Some(None)` expects no segment (`none`).
     pub(crate) segment: Option<Option<String>>,
     pub(crate) angry: Option<bool>,
+    /// The current product expected after `says`, when the case states it.
+    pub(crate) product: Option<String>,
     pub(crate) location: Option<Location>,
 }
 
@@ -178,6 +182,7 @@ pub(crate) struct RuleSet {
     pub(crate) signals: Vec<Signal>,
     /// `shop.agent_hours`; `None`: agents are always on duty.
     pub(crate) agent_hours: Option<crate::hours::AgentHours>,
+    pub(crate) products: ProductTable,
 }
 
 const DEFAULT_TZ_OFFSET_SECS: i32 = 8 * 3600;
@@ -207,6 +212,7 @@ pub(crate) fn load(text: &str, file: Option<&str>, limits: &Limits) -> Result<Ru
         limits: *limits,
         keywords: 0,
         patterns: 0,
+        products: products::Products::default(),
     };
     let set = v.rule_set(parsed, file);
     if v.problems.is_empty() {
@@ -223,6 +229,7 @@ struct Validator {
     limits: Limits,
     keywords: usize,
     patterns: usize,
+    products: products::Products,
 }
 
 /// A node's reply sources, kept until every capture name is known.
@@ -358,6 +365,7 @@ impl Validator {
                 &path,
             );
         }
+        self.products(f.products, &captures);
         let scope = Scope {
             constants: &constants,
             captures: &captures,
@@ -471,6 +479,7 @@ impl Validator {
             .payment_reminders
             .map(|p| self.payment_reminders(p, &constants));
         let tests = self.tests(f.tests, &nodes, &buyers);
+        let products = std::mem::take(&mut self.products.table);
         RuleSet {
             file: file.map(str::to_owned),
             shop_name,
@@ -486,6 +495,7 @@ impl Validator {
             buyers,
             signals,
             agent_hours,
+            products,
         }
     }
 
@@ -725,6 +735,7 @@ impl Validator {
                 out.push(t);
             }
         }
+        self.check_product_variants(&out, sources.first().and_then(loc), path);
         out
     }
 
@@ -756,7 +767,10 @@ impl Validator {
             return None;
         }
         match Template::parse(text, scope) {
-            Ok(t) => Some(t),
+            Ok(t) => {
+                self.check_product_attrs(&t, at, path);
+                Some(t)
+            }
             Err(msg) => {
                 self.problem(ErrorKind::InvalidTemplate, msg, at, path);
                 None
@@ -798,10 +812,15 @@ impl Validator {
                 .until
                 .as_ref()
                 .and_then(|s| self.time(s, tz, &format!("{wpath}.until")));
-            let text = w
-                .text
-                .as_ref()
-                .and_then(|s| self.template(s, scope, &format!("{wpath}.text")));
+            let text = w.text.as_ref().and_then(|s| {
+                let t = self.template(s, scope, &format!("{wpath}.text"))?;
+                self.check_product_variants(
+                    std::slice::from_ref(&t),
+                    loc(s),
+                    &format!("{wpath}.text"),
+                );
+                Some(t)
+            });
             if let (Some(f), Some(u)) = (from, until) {
                 if u < f {
                     self.problem(
@@ -895,6 +914,7 @@ impl Validator {
                 handoff: t.handoff,
                 segment,
                 angry: t.angry,
+                product: self.test_product(t.product, &path),
                 location: at,
             });
         }

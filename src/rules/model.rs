@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub(crate) type S = Spanned<String>;
 
@@ -26,6 +26,8 @@ pub(crate) struct RuleFile {
     pub(crate) insale: Vec<Spanned<NodeRule>>,
     #[serde(default)]
     pub(crate) aftersale: Vec<Spanned<NodeRule>>,
+    #[serde(default)]
+    pub(crate) products: Vec<Spanned<ProductRule>>,
     #[serde(default)]
     pub(crate) fallback: Option<Spanned<FallbackRule>>,
     #[serde(default)]
@@ -127,6 +129,8 @@ pub(crate) struct TestRule {
     pub(crate) segment: Option<S>,
     #[serde(default)]
     pub(crate) angry: Option<bool>,
+    #[serde(default)]
+    pub(crate) product: Option<S>,
 }
 
 /// `buyers:`: how kefu reads the buyer (精细化运营): segments and anger.
@@ -295,4 +299,44 @@ pub(crate) struct ChannelRule {
     pub(crate) min_amount: Option<S>,
     #[serde(default)]
     pub(crate) texts: Option<Spanned<Vec<S>>>,
+}
+
+/// A `products:` entry (产品详情).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProductRule {
+    #[serde(default)]
+    pub(crate) id: Option<S>,
+    #[serde(default)]
+    pub(crate) name: Option<S>,
+    #[serde(default)]
+    pub(crate) aliases: Vec<S>,
+    #[serde(default)]
+    pub(crate) item_ids: Vec<S>,
+    #[serde(default)]
+    pub(crate) fabric: Option<S>,
+    #[serde(default)]
+    pub(crate) care: Option<S>,
+    #[serde(default)]
+    pub(crate) matching: Vec<S>,
+    #[serde(default)]
+    pub(crate) promotion: Option<S>,
+    #[serde(default)]
+    pub(crate) size_chart: Vec<Spanned<SizeRowRule>>,
+    #[serde(default)]
+    pub(crate) attrs: BTreeMap<String, S>,
+}
+
+/// A row of a product's `size_chart:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SizeRowRule {
+    #[serde(default)]
+    pub(crate) size: Option<S>,
+    #[serde(default)]
+    pub(crate) height: Option<S>,
+    #[serde(default)]
+    pub(crate) weight: Option<S>,
+    #[serde(default)]
+    pub(crate) note: Option<S>,
 }

@@ -260,7 +260,8 @@ presale:
         .iter()
         .map(|t| {
             let mut s = String::new();
-            t.render_into(&Default::default(), &mut s);
+            let none = Default::default();
+            t.render_into(crate::template::Vars::captures(&none), &mut s);
             s
         })
         .collect();
