@@ -557,7 +557,8 @@ impl Engine {
         self.0.matcher.keyword_count()
     }
 
-    /// An estimate of the heap bytes the engine holds: automaton, tables, rules. It
+    /// An estimate of the heap bytes the engine holds: automaton, tables, rules,
+    /// products. It
     /// leaves out compiled regex patterns (the `regex` crate does not report their
     /// size), so on a file with many patterns it is well below the real figure;
     /// BENCHMARKS.md compares it with a counting allocator.
@@ -579,7 +580,10 @@ impl Engine {
                     + n.path.len()
             })
             .sum();
-        self.0.matcher.heap_bytes() + rules + self.0.topic_index.len() * 48
+        self.0.matcher.heap_bytes()
+            + rules
+            + self.0.rules.products.heap_bytes()
+            + self.0.topic_index.len() * 48
     }
 }
 

@@ -125,6 +125,8 @@ pub(crate) struct Scan {
     pub(crate) products: Vec<ProductHit>,
     /// Nodes vetoed by an exclude word (may repeat).
     pub(crate) vetoed: Vec<u32>,
+    /// The span in normalized chars of each exclude hit of `vetoed`.
+    veto_spans: Vec<(u32, u32)>,
     pub(crate) captures: Vec<Capture>,
     /// Normalized chars in the message.
     pub(crate) chars: u32,
@@ -151,6 +153,7 @@ impl Scan {
         self.hits.clear();
         self.products.clear();
         self.vetoed.clear();
+        self.veto_spans.clear();
         self.captures.clear();
         self.chars = 0;
         self.signals = crate::buyer::Signals::default();
@@ -381,7 +384,10 @@ impl Matcher {
             let (a, b) = p.entries;
             for e in self.entries.get(a as usize..b as usize).unwrap_or(&[]) {
                 match e.kind {
-                    EntryKind::Term(TermKind::Exclude) => out.vetoed.push(e.node),
+                    EntryKind::Term(TermKind::Exclude) => {
+                        out.vetoed.push(e.node);
+                        out.veto_spans.push((start, end));
+                    }
                     EntryKind::Term(TermKind::Signal) => {
                         out.signals.segments |= 1u8.checked_shl(e.node).unwrap_or(0)
                     }
@@ -448,17 +454,24 @@ impl Matcher {
         out.link_marks = skipped.link_marks;
         // A whole-message keyword must also end the message.
         out.hits.retain(|h| !h.whole || h.chars.end == chars);
-        // A keyword inside a product's name is part of the name: 羊毛 in 羊毛大衣 is
-        // not a question about wool.
+        // A keyword (or exclude word) inside a product's name is part of the name: 羊毛
+        // in 羊毛大衣 is not a question about wool.
         if !out.products.is_empty() {
-            let Scan { hits, products, .. } = out;
-            hits.retain(|h| {
-                !products.iter().any(|p| {
-                    p.start <= h.chars.start
-                        && h.chars.end <= p.end
-                        && h.chars.end - h.chars.start < p.end - p.start
-                })
-            });
+            let Scan {
+                hits,
+                products,
+                vetoed,
+                veto_spans,
+                ..
+            } = out;
+            let inside = |start: u32, end: u32| {
+                products
+                    .iter()
+                    .any(|p| p.start <= start && end <= p.end && end - start < p.end - p.start)
+            };
+            hits.retain(|h| !inside(h.chars.start, h.chars.end));
+            let mut spans = veto_spans.iter();
+            vetoed.retain(|_| spans.next().is_none_or(|&(s, e)| !inside(s, e)));
         }
 
         let Some(set) = &self.regex_set else { return };
@@ -728,6 +741,32 @@ mod tests {
             assert!(s.last_product().is_none());
             assert!(s.link_marks);
             assert_eq!(s.hits.len(), 1);
+        }
+    }
+
+    #[test]
+    fn an_exclude_word_inside_a_product_name_vetoes_nothing() {
+        // 不褪色 excludes 褪色 from the quality node, but 不褪色T恤 is a product's name.
+        let nodes = vec![node(
+            "quality",
+            &[("褪色", TermKind::Contains), ("不褪色", TermKind::Exclude)],
+        )];
+        let products = vec![Product {
+            terms: vec![crate::normalize::normalize("不褪色T恤")],
+            ..Product::default()
+        }];
+        for kind in [MatcherKind::Daachorse, MatcherKind::AhoCorasick] {
+            let m = Matcher::new(&nodes, &[], &products, kind).unwrap();
+            let mut s = Scan::default();
+            m.scan(&nodes, "不褪色T恤洗了会褪色吗", &mut s);
+            assert!(s.vetoed.is_empty(), "{kind:?}");
+            assert_eq!(s.hits.len(), 1, "the second 褪色 counts: {kind:?}");
+            m.scan(&nodes, "这件不褪色吧", &mut s);
+            assert_eq!(
+                s.vetoed,
+                vec![0],
+                "outside a name it still vetoes: {kind:?}"
+            );
         }
     }
 

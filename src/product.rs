@@ -201,6 +201,42 @@ pub(crate) struct ProductTable {
     by_item: HashMap<String, u32>,
 }
 
+impl ProductTable {
+    /// An estimate of the heap the table holds: its strings, rows and indexes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let strings = |v: &[String]| v.iter().map(|s| s.len() + 24).sum::<usize>();
+        let opt = |o: &Option<String>| o.as_ref().map_or(0, String::len);
+        let products: usize = self
+            .products
+            .iter()
+            .map(|p| {
+                std::mem::size_of::<Product>()
+                    + p.id.len()
+                    + p.name.len()
+                    + strings(&p.aliases)
+                    + strings(&p.terms)
+                    + strings(&p.item_ids)
+                    + opt(&p.fabric)
+                    + opt(&p.care)
+                    + opt(&p.matching)
+                    + opt(&p.promotion)
+                    + opt(&p.size_chart_line)
+                    + p.size_chart
+                        .iter()
+                        .map(|r| std::mem::size_of::<SizeRow>() + r.size.len())
+                        .sum::<usize>()
+                    + p.attrs
+                        .iter()
+                        .map(|(k, v)| k.len() + v.len() + 64)
+                        .sum::<usize>()
+                    + p.path.len()
+            })
+            .sum();
+        let index = |m: &HashMap<String, u32>| m.keys().map(|k| k.len() + 40).sum::<usize>();
+        products + index(&self.by_id) + index(&self.by_item)
+    }
+}
+
 /// What a message says about the product it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mention {

@@ -251,6 +251,27 @@ fn the_engine_lists_its_products() {
 }
 
 #[test]
+fn the_products_table_counts_in_the_engines_heap() {
+    let base = r#"
+shop: { name: 店 }
+first_reply: { greeting: ["您好"] }
+presale:
+  - { topic: material, keywords: [面料], reply: ["详情页有写"] }
+fallback: { reply: ["稍等"], handoff_after: 0 }
+"#;
+    let fabric = "羊毛".repeat(2_000);
+    let with = format!("{base}products:\n  - {{ id: p1, name: 羊毛大衣, fabric: {fabric} }}\n");
+    let plain = Engine::from_yaml_str(base).unwrap_or_else(|e| panic!("{e}"));
+    let stocked = Engine::from_yaml_str(&with).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        stocked.heap_bytes() >= plain.heap_bytes() + fabric.len(),
+        "{} vs {}",
+        stocked.heap_bytes(),
+        plain.heap_bytes()
+    );
+}
+
+#[test]
 fn the_files_tests_can_expect_a_product() {
     let e = Engine::from_yaml_str(
         "shop: {name: s}
