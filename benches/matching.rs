@@ -7,6 +7,9 @@
 //! - `threads`: one engine shared by 1 and 2 threads over the batch;
 //! - `compile`: building each rule set, against building the raw automata.
 //!
+//! The closest peer, matcher_rs, is timed in the same groups by `benches/peer.rs`, a
+//! binary of its own because linking matcher_rs changes the global allocator.
+//!
 //! `cargo bench --bench matching` runs it all (about 17 minutes on 2 cores);
 //! `KEFU_BENCH_QUICK=1` shrinks sizes and times for a smoke run; `cargo test --benches`
 //! runs every bench once on tiny data. BENCHMARKS.md has the numbers and how to read
@@ -19,13 +22,13 @@
 mod common;
 
 use common::{
-    ac_count, contains_best, daachorse_count, engine_keywords, fixed_cases, fused_count, messages,
-    regex_best, rules_yaml, Baselines, Mode, Source,
+    ac_count, apparel_yaml, bench_replies, configure, contains_best, daachorse_count,
+    engine_keywords, fixed_cases, fresh, fused_count, messages, regex_best, rules_yaml, Baselines,
+    Mode,
 };
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use kefu::{Engine, MatcherKind, Session};
 use std::hint::black_box;
-use std::time::Duration;
 
 /// One rule set and everything built from it.
 struct Set {
@@ -62,17 +65,6 @@ impl Set {
     fn generated(&self) -> bool {
         self.label != "apparel"
     }
-}
-
-fn apparel_yaml() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml"))
-        .expect("rules/apparel.yaml")
-}
-
-/// A session that has never replied: every message is answered as a conversation's
-/// first (greeting + answer), so every message does the same kind of work.
-fn fresh() -> Session {
-    Session::new("bench-buyer")
 }
 
 fn topic(engine: &Engine, message: &str) -> Option<String> {
@@ -141,20 +133,6 @@ fn check_set(set: &Set, msgs: &[String], norm: &[String]) {
     );
 }
 
-fn configure(c: Criterion, mode: Mode) -> Criterion {
-    match mode {
-        Mode::Full | Mode::Test => c
-            .sample_size(30)
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(4)),
-        Mode::Quick => c
-            .sample_size(10)
-            .warm_up_time(Duration::from_millis(100))
-            .measurement_time(Duration::from_millis(300)),
-    }
-    .without_plots()
-}
-
 fn bench_keywords(c: &mut Criterion, mode: Mode, sets: &[Set], msgs: &[String], norm: &[String]) {
     let n = msgs.len();
     let mut g = c.benchmark_group("keywords");
@@ -165,15 +143,7 @@ fn bench_keywords(c: &mut Criterion, mode: Mode, sets: &[Set], msgs: &[String], 
         g.sample_size(if mode == Mode::Quick { 10 } else { 30 });
         for (name, engine) in [("reply", &set.engine), ("reply_ac", &set.engine_ac)] {
             g.bench_function(BenchmarkId::new(name, p), |b| {
-                b.iter_batched_ref(
-                    || vec![fresh(); n],
-                    |sessions| {
-                        for (s, m) in sessions.iter_mut().zip(msgs) {
-                            black_box(engine.reply(s, black_box(m)));
-                        }
-                    },
-                    BatchSize::PerIteration,
-                )
+                bench_replies(b, engine, msgs)
             });
         }
         // One conversation for the whole batch: greetings only when it opens, and the
@@ -467,33 +437,20 @@ fn main() {
     }
     let mode = Mode::detect();
     let mut c = configure(Criterion::default(), mode).configure_from_args();
-
-    let (msgs, source) = messages(mode.batch());
-    let norm: Vec<String> = msgs.iter().map(|m| kefu::normalize::normalize(m)).collect();
-    eprintln!(
-        "[kefu-bench] mode {mode:?}; {} messages from {}",
-        msgs.len(),
-        match source {
-            Source::Corpus => common::CORPUS,
-            Source::Generated => "the generator (corpus not found)",
-        }
-    );
-    let mut sets: Vec<Set> = mode
-        .sizes()
-        .iter()
-        .map(|&n| Set::new(n.to_string(), rules_yaml(n), mode != Mode::Test || n <= 100))
+    let (msgs, norm) = common::batch(mode, "matching");
+    // No `RegexSet` above 100 generated keywords in test mode (unoptimized, it is slow).
+    let sets: Vec<Set> = common::rule_sets(mode)
+        .map(|(label, yaml)| {
+            let with_regex = mode != Mode::Test || label == "100" || label == "apparel";
+            Set::new(label, yaml, with_regex)
+        })
         .collect();
-    sets.push(Set::new("apparel".into(), apparel_yaml(), true));
     for set in &sets {
         let t = std::time::Instant::now();
         check_set(set, &msgs, &norm);
         eprintln!("[kefu-bench] checked {} in {:?}", set.label, t.elapsed());
     }
-    // The middle set (10,000 keywords; the largest in test mode) for the other groups.
-    let mid = sets
-        .iter()
-        .find(|s| s.label == "10000")
-        .unwrap_or(&sets[sets.len() - 2]);
+    let mid = common::mid_set(&sets, |s| &s.label);
 
     bench_keywords(&mut c, mode, &sets, &msgs, &norm);
     bench_message_len(&mut c, mode, mid);

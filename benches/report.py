@@ -26,6 +26,8 @@ KEYWORD_FUNCS = [
     ("daachorse", "raw daachorse charwise, overlapping count"),
     ("contains", "hand-written bot: `str::contains` per keyword"),
     ("regex_set", "`regex::RegexSet` of all keywords"),
+    ("matcher_rs", "peer: matcher_rs 0.10 `SimpleMatcher::process` (`FanjianDeleteNormalize`), raw message"),
+    ("reply_mimalloc", "`Engine::reply` in the peer binary (mimalloc, as matcher_rs forces)"),
 ]
 RAW = ["aho_corasick", "aho_corasick_dfa", "daachorse"]
 CASES = [
@@ -39,8 +41,8 @@ CASES = [
     "emoji_10k",
 ]
 LEN_FUNCS = ["reply", "reply_4k_limit", "normalize", "fused_normalize_scan", "aho_corasick", "aho_corasick_dfa",
-             "daachorse", "contains"]
-COMPILE_FUNCS = ["engine", "engine_ac", "aho_corasick", "daachorse"]
+             "daachorse", "contains", "matcher_rs"]
+COMPILE_FUNCS = ["engine", "engine_ac", "aho_corasick", "daachorse", "matcher_rs"]
 
 
 def load(root):
@@ -132,6 +134,11 @@ def keywords_table(d, lines):
     rows.append(("**contains ÷ reply** (target ≥ 100× at 10k)",
                  [fmt_ratio(ratio(per_msg(d, "keywords", "contains", s), rep[s])) for s in sets]))
     rows.append(("regex_set ÷ reply", [fmt_ratio(ratio(per_msg(d, "keywords", "regex_set", s), rep[s])) for s in sets]))
+    peer = {s: per_msg(d, "keywords", "matcher_rs", s) for s in sets}
+    rows.append(("**matcher_rs ÷ reply** (target ≥ 3×; each with its own allocator)",
+                 [fmt_ratio(ratio(peer[s], rep[s])) for s in sets]))
+    rows.append(("matcher_rs ÷ reply_mimalloc (one binary, one allocator)",
+                 [fmt_ratio(ratio(peer[s], per_msg(d, "keywords", "reply_mimalloc", s))) for s in sets]))
     rows.append(("reply_ac ÷ reply (the matcher choice)",
                  [fmt_ratio(ratio(per_msg(d, "keywords", "reply_ac", s), rep[s])) for s in sets]))
     base = rep.get("1000")
@@ -179,6 +186,8 @@ def compile_table(d, lines):
         fmt_ratio(ratio(per_msg(d, "compile", "engine", s), per_msg(d, "compile", "aho_corasick", s))) for s in sets) + " |")
     lines.append("| engine ÷ daachorse | " + " | ".join(
         fmt_ratio(ratio(per_msg(d, "compile", "engine", s), per_msg(d, "compile", "daachorse", s))) for s in sets) + " |")
+    lines.append("| engine ÷ matcher_rs | " + " | ".join(
+        fmt_ratio(ratio(per_msg(d, "compile", "engine", s), per_msg(d, "compile", "matcher_rs", s))) for s in sets) + " |")
 
 
 def memory_table(root, lines):
@@ -206,7 +215,8 @@ def memory_table(root, lines):
 COLORS = {
     "reply": "#d62728", "reply_ac": "#ff9896", "normalize": "#7f7f7f", "aho_corasick": "#1f77b4",
     "aho_corasick_dfa": "#17becf", "daachorse": "#2ca02c", "contains": "#9467bd", "regex_set": "#8c564b",
-    "reply_one_session": "#e377c2", "fused_normalize_scan": "#bcbd22",
+    "reply_one_session": "#e377c2", "fused_normalize_scan": "#bcbd22", "matcher_rs": "#ff7f0e",
+    "reply_mimalloc": "#c49c94",
 }
 
 
@@ -257,7 +267,7 @@ def svg(d, path, title):
     ml = {}
     for (g, f, p), e in d.items():
         if g == "message_len" and f in ("reply", "normalize", "fused_normalize_scan", "aho_corasick", "daachorse",
-                                        "contains") \
+                                        "contains", "matcher_rs") \
                 and p and not p.startswith(("repeat", "emoji")):
             ml.setdefault(f, []).append((e["n"], per_msg(d, g, f, p)))
     W, H = 980, 450

@@ -9,11 +9,14 @@
 #![allow(dead_code)]
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use criterion::{BatchSize, Bencher, Criterion};
 use daachorse::CharwiseDoubleArrayAhoCorasick;
-use kefu::Engine;
+use kefu::{Engine, Session};
 use regex::RegexSet;
 use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::Duration;
 
 /// How much to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +62,21 @@ impl Mode {
             Mode::Test => 40,
         }
     }
+}
+
+/// criterion's settings for a mode (the same in every timed bench binary).
+pub fn configure(c: Criterion, mode: Mode) -> Criterion {
+    match mode {
+        Mode::Full | Mode::Test => c
+            .sample_size(30)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(4)),
+        Mode::Quick => c
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(100))
+            .measurement_time(Duration::from_millis(300)),
+    }
+    .without_plots()
 }
 
 /// A small xorshift64* generator: deterministic, no dependency.
@@ -229,6 +247,48 @@ fn join(words: &[&String]) -> String {
         .join(", ")
 }
 
+/// The bundled rule file, the fifth rule set.
+pub fn apparel_yaml() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml"))
+        .expect("rules/apparel.yaml")
+}
+
+/// The rule sets of a mode, as (label, YAML): each generated size, then apparel.
+pub fn rule_sets(mode: Mode) -> impl Iterator<Item = (String, String)> {
+    mode.sizes()
+        .iter()
+        .map(|&n| (n.to_string(), rules_yaml(n)))
+        .chain(std::iter::once(("apparel".to_owned(), apparel_yaml())))
+}
+
+/// The set the one-size groups use: 10,000 keywords, else (test mode) the largest
+/// generated one, the one before apparel.
+pub fn mid_set<T>(sets: &[T], label: impl Fn(&T) -> &str) -> &T {
+    sets.iter()
+        .find(|s| label(s) == "10000")
+        .unwrap_or(&sets[sets.len() - 2])
+}
+
+/// A session that has never replied: every message is answered as a conversation's
+/// first (greeting + answer), so every message does the same kind of work.
+pub fn fresh() -> Session {
+    Session::new("bench-buyer")
+}
+
+/// Times `engine.reply` over the batch, a fresh session per message (the sessions are
+/// made outside the timing).
+pub fn bench_replies(b: &mut Bencher, engine: &Engine, msgs: &[String]) {
+    b.iter_batched_ref(
+        || vec![fresh(); msgs.len()],
+        |sessions| {
+            for (s, m) in sessions.iter_mut().zip(msgs) {
+                black_box(engine.reply(s, black_box(m)));
+            }
+        },
+        BatchSize::PerIteration,
+    )
+}
+
 /// The buyer corpus, read at run time (never copied into the repository).
 pub const CORPUS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -257,6 +317,22 @@ pub fn messages(n: usize) -> (Vec<String>, Source) {
         }
     }
     (generated_messages(n), Source::Generated)
+}
+
+/// The batch of a timed bench binary: the messages of `mode` as the buyers wrote them,
+/// and normalized (for the baselines); says on stderr where they came from.
+pub fn batch(mode: Mode, bench: &str) -> (Vec<String>, Vec<String>) {
+    let (msgs, source) = messages(mode.batch());
+    let norm = msgs.iter().map(|m| kefu::normalize::normalize(m)).collect();
+    eprintln!(
+        "[kefu-bench] {bench}, mode {mode:?}; {} messages from {}",
+        msgs.len(),
+        match source {
+            Source::Corpus => CORPUS,
+            Source::Generated => "the generator (corpus not found)",
+        }
+    );
+    (msgs, norm)
 }
 
 /// Buyer-like messages: openers, shopping words, glue chars, punctuation, a few emoji
@@ -470,20 +546,45 @@ pub fn regex_best(set: &RegexSet, keywords: &[String], text: &str) -> (usize, Op
     (found, best)
 }
 
-/// Distinct keywords and the longest one, from an overlapping aho-corasick scan.
-pub fn ac_distinct(ac: &AhoCorasick, keywords: &[String], text: &str) -> (usize, Option<usize>) {
-    let mut ids: Vec<usize> = ac
-        .find_overlapping_iter(text)
-        .map(|m| m.pattern().as_usize())
-        .collect();
+/// The longest of `ids` (keyword indices), and among equals the first in keyword order
+/// (as the loops above pick it).
+#[inline]
+pub fn longest(ids: impl IntoIterator<Item = usize>, keywords: &[String]) -> Option<usize> {
+    ids.into_iter()
+        .max_by_key(|&i| (keywords[i].len(), std::cmp::Reverse(i)))
+}
+
+/// How many distinct keywords `ids` (keyword indices, repeats allowed) hold, and the
+/// longest.
+pub fn distinct_best(
+    ids: impl IntoIterator<Item = usize>,
+    keywords: &[String],
+) -> (usize, Option<usize>) {
+    let mut ids: Vec<usize> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    // Longest, and among equals the first in keyword order (as the loops above do).
-    let best = ids
-        .iter()
-        .copied()
-        .max_by_key(|&i| (keywords[i].len(), std::cmp::Reverse(i)));
-    (ids.len(), best)
+    (ids.len(), longest(ids.iter().copied(), keywords))
+}
+
+/// Distinct keywords and the longest one, from an overlapping aho-corasick scan.
+pub fn ac_distinct(ac: &AhoCorasick, keywords: &[String], text: &str) -> (usize, Option<usize>) {
+    distinct_best(
+        ac.find_overlapping_iter(text)
+            .map(|m| m.pattern().as_usize()),
+        keywords,
+    )
+}
+
+/// The same from an overlapping daachorse scan (built with `new`: value = keyword index).
+pub fn daachorse_distinct(
+    d: &CharwiseDoubleArrayAhoCorasick<u32>,
+    keywords: &[String],
+    text: &str,
+) -> (usize, Option<usize>) {
+    distinct_best(
+        d.find_overlapping_iter(text).map(|m| m.value() as usize),
+        keywords,
+    )
 }
 
 const SLOW_CHECKS: usize = 300;
