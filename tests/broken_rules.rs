@@ -80,9 +80,10 @@ const CASES: &[Case] = &[
     case("empty_keyword.yaml", EmptyKeyword, Some((6, 20)), Some("presale[0].keywords[1]"), "keyword '' is empty after normalization", 1),
     case("noise_only_keyword.yaml", EmptyKeyword, Some((7, 15)), Some("presale[0].exclude[0]"), "keyword '！？😭' is empty after normalization", 1),
     case("node_without_keywords.yaml", EmptyKeyword, Some((6, 5)), Some("presale[1]"), "node 'stock' has no keywords", 1),
-    // Patterns. A broken pattern defines no capture, so a reply naming it is a second problem.
-    case("bad_regex.yaml", InvalidPattern, Some((7, 16)), Some("presale[0].patterns[0]"), "invalid regex: regex parse error: (?P<height>1[4-8]\\d ^ error: unclosed group", 2),
+    // Patterns. A broken pattern still names its groups for templates: one problem, no follow-on.
+    case("bad_regex.yaml", InvalidPattern, Some((7, 16)), Some("presale[0].patterns[0]"), "invalid regex: regex parse error: (?P<height>1[4-8]\\d ^ error: unclosed group", 1),
     case("regex_too_big.yaml", InvalidPattern, Some((7, 16)), Some("presale[0].patterns[0]"), "exceeds size limit of 1048576 bytes", 1),
+    case("capture_name_too_long.yaml", InvalidPattern, Some((7, 16)), Some("insale[0].patterns[0]"), "capture group name 'the_order_number_the_buyer_typed_in' is longer than 32 bytes", 1),
     // Replies and templates.
     case("empty_reply_list.yaml", EmptyReply, Some((5, 5)), Some("presale[0]"), "node 'size' has no reply", 1),
     case("blank_reply_text.yaml", EmptyReply, Some((7, 20)), Some("presale[0].reply[1]"), "reply text is empty", 1),
