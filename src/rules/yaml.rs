@@ -5,6 +5,7 @@ use super::model::{RuleFile, VariantRule};
 use crate::error::{ErrorKind, Location, Problem};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Converts a serde-saphyr location (1-based; 0 when unknown) to ours.
@@ -42,9 +43,29 @@ fn tree_options() -> serde_saphyr::Options {
 /// Parses the rule file model. On failure, the one structural problem serde-saphyr
 /// reports (syntax, type or unknown key), located and with its rule path.
 pub(crate) fn parse(text: &str) -> Result<RuleFile, Problem> {
-    let mut file = parse_model(text)?;
-    restore_scalars(&mut file, text);
+    let text = lone_cr_to_lf(text);
+    let mut file = parse_model(&text)?;
+    restore_scalars(&mut file, &text);
     Ok(file)
+}
+
+/// YAML breaks lines at CR LF, LF and a lone CR; `str::lines`, which reads the text at
+/// a location here, not at a lone CR. It becomes LF, which YAML reads the same way
+/// (line breaks in values are LF either way), so both count the same lines.
+fn lone_cr_to_lf(text: &str) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\r' && chars.peek() != Some(&'\n') {
+            '\n'
+        } else {
+            c
+        });
+    }
+    Cow::Owned(out)
 }
 
 /// A reply variant is read with `deserialize_any` (it may be a text or a map), which
@@ -504,6 +525,20 @@ mod tests {
 
     fn found(line: &str, column: u32) -> String {
         found_at(line, Location { line: 1, column })
+    }
+
+    #[test]
+    fn a_file_with_lone_cr_line_breaks_is_read_at_the_right_line() {
+        let text = "shop: {name: x}\rfallback:\r  reply: [a]\r  handoff_after: three\r";
+        let p = match parse(text) {
+            Ok(_) => panic!("loaded"),
+            Err(p) => p,
+        };
+        assert_eq!(p.location().map(|l| (l.line, l.column)), Some((4, 18)));
+        assert_eq!(p.rule_path(), Some("fallback.handoff_after"));
+        assert!(p.message().ends_with("found text 'three'"), "{p}");
+        // CR LF stays one line break.
+        assert_eq!(lone_cr_to_lf("a\r\nb\rc"), "a\r\nb\nc");
     }
 
     #[test]
