@@ -4,8 +4,9 @@
 //! Its size is bounded whatever the number of messages: a few recent topics, at most
 //! [`MAX_CAPTURES`] captured values of at most [`MAX_CAPTURE_CHARS`] chars, and one
 //! rotation slot per recently used reply, and the one unpaid order the host told it
-//! about. Topic ids are stored as text, so a session saved under an older rule file
-//! still loads and works (unknown topics are ignored).
+//! about. Whatever JSON it is loaded from, a session is within the same bounds once
+//! loaded (see [`Session`]). Topic ids are stored as text, so a session saved under an
+//! older rule file still loads and works (unknown topics are ignored).
 
 use crate::remind::UnpaidOrder;
 use crate::rules::Section;
@@ -16,6 +17,10 @@ use std::collections::BTreeMap;
 pub const MAX_CAPTURES: usize = 16;
 /// Chars kept of one captured value.
 pub const MAX_CAPTURE_CHARS: usize = 64;
+/// Longest capture group name, in bytes (rule files are checked against it).
+pub(crate) const MAX_CAPTURE_NAME_BYTES: usize = 32;
+/// Bytes kept of a session id (cut on a char boundary).
+pub const MAX_ID_BYTES: usize = 128;
 /// Longest topic id, in bytes (rule files are checked against it).
 pub(crate) const MAX_TOPIC_BYTES: usize = 32;
 const MAX_RECENT_TOPICS: usize = 4;
@@ -33,8 +38,20 @@ const MAX_ROTATIONS: usize = 32;
 /// let back: kefu::Session = serde_json::from_str(&json).unwrap();
 /// assert_eq!(back, s);
 /// ```
+///
+/// Deserializing brings whatever the stored data holds within the bounds kefu keeps, so
+/// a session from a store the host does not fully control (or written by a buggy
+/// client) is as small as one kefu wrote: the id is cut to [`MAX_ID_BYTES`]; of the
+/// captures, only those `capture_order` lists are kept (the newest [`MAX_CAPTURES`],
+/// names of at most 32 bytes, values cleaned and cut as when captured); the unpaid
+/// order's id and buyer name are cleaned and cut like captures; at most 4 recent
+/// topics, 32 rotation slots and 8 segment scores are read, and topic and product ids
+/// longer than 32 bytes are dropped. Missing fields take their defaults and unknown
+/// fields are ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+// The derives write inherent `Session::serialize`/`Session::deserialize`; the trait
+// impls below call them, and bound the result of the latter.
+#[serde(remote = "Self", default)]
 pub struct Session {
     pub(crate) id: String,
     /// Messages answered so far.
@@ -78,17 +95,30 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+impl Serialize for Session {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Session::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Session {
+    /// The stored fields, brought within kefu's bounds (see [`Session`]).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Session, D::Error> {
+        Session::deserialize(d).map(Session::bounded)
+    }
+}
+
 impl Session {
     /// A new conversation. `id` seeds which reply variant comes first, so different
-    /// buyers do not all see the same sentence.
+    /// buyers do not all see the same sentence; it is cut to [`MAX_ID_BYTES`].
     pub fn new(id: impl Into<String>) -> Session {
         Session {
-            id: id.into(),
+            id: cut_id(id.into()),
             ..Session::default()
         }
     }
 
-    /// The id given to [`Session::new`].
+    /// The id given to [`Session::new`] (its first [`MAX_ID_BYTES`]).
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -174,7 +204,12 @@ impl Session {
 
     /// Stores a captured value, cleaned of control and bidi characters and cut to
     /// [`MAX_CAPTURE_CHARS`] chars, so nothing a buyer typed can reshape a reply.
+    /// Rule files have no capture name longer than [`MAX_CAPTURE_NAME_BYTES`]; such a
+    /// name is not stored.
     pub(crate) fn store_capture(&mut self, name: &str, raw: &str) {
+        if name.len() > MAX_CAPTURE_NAME_BYTES {
+            return;
+        }
         let value = clean_text(raw);
         if let Some(i) = self.capture_order.iter().position(|n| n == name) {
             self.capture_order.remove(i);
@@ -198,6 +233,38 @@ impl Session {
 
     pub(crate) fn set_variant(&mut self, key: u32, index: u32) {
         self.rotations.touch((key, index), |(k, _)| *k == key);
+    }
+
+    /// The session as deserialized, within the bounds of one kefu wrote: `id` cut,
+    /// captures only as `capture_order` lists them (each name once, the newest
+    /// [`MAX_CAPTURES`], values cleaned and cut), the unpaid order's texts cleaned and
+    /// cut. The other fields are bounded as they are read.
+    fn bounded(mut self) -> Session {
+        self.id = cut_id(std::mem::take(&mut self.id));
+        let mut order: Vec<String> = Vec::with_capacity(MAX_CAPTURES);
+        // Newest last: the last mention of a name is where it stands.
+        for name in self.capture_order.iter().rev() {
+            if order.len() == MAX_CAPTURES {
+                break;
+            }
+            if name.len() <= MAX_CAPTURE_NAME_BYTES
+                && self.captures.contains_key(name)
+                && !order.contains(name)
+            {
+                order.push(name.clone());
+            }
+        }
+        order.reverse();
+        let mut captures = BTreeMap::new();
+        for name in &order {
+            if let Some(v) = self.captures.remove(name) {
+                captures.insert(name.clone(), clean_text(&v));
+            }
+        }
+        self.captures = captures;
+        self.capture_order = order;
+        self.unpaid_order = self.unpaid_order.map(UnpaidOrder::bounded);
+        self
     }
 
     /// A stable number from the session id and a reply key: which variant a buyer sees
@@ -232,6 +299,18 @@ pub(crate) fn clean_text(raw: &str) -> String {
         .filter(|c| !is_unsafe_char(*c))
         .take(MAX_CAPTURE_CHARS)
         .collect()
+}
+
+/// `id` cut to at most [`MAX_ID_BYTES`], on a char boundary.
+fn cut_id(mut id: String) -> String {
+    if id.len() > MAX_ID_BYTES {
+        let end = (0..=MAX_ID_BYTES)
+            .rev()
+            .find(|&i| id.is_char_boundary(i))
+            .unwrap_or(0);
+        id.truncate(end);
+    }
+    id
 }
 
 /// The number a reply key (a topic id, `#greeting` …) is stored under in a session.

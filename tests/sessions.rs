@@ -3,6 +3,7 @@
 //! continues exactly as one kept in memory, and sessions written by older rule files
 //! or an older kefu still load and work.
 
+use kefu::session::{MAX_CAPTURES, MAX_CAPTURE_CHARS, MAX_ID_BYTES};
 use kefu::{Engine, ReplyKind, Session};
 use std::time::{Duration, SystemTime};
 
@@ -296,7 +297,6 @@ fn a_session_in_the_older_json_format_loads_and_continues() {
 /// client) may hold more captures, or longer ones, than kefu ever keeps; after the next
 /// reply it is within kefu's bounds again.
 #[test]
-#[ignore = "bug: captures loaded from JSON are never bounded: store_capture (src/session.rs) evicts only names in capture_order, and nothing trims on load"]
 fn an_oversized_stored_session_is_bounded_after_the_next_reply() {
     let e = engine(RULES_V1);
     let captures: Vec<String> = (0..100)
@@ -317,4 +317,135 @@ fn an_oversized_stored_session_is_bounded_after_the_next_reply() {
     assert_eq!(s.capture("size_letter"), Some("M"));
     let long = (0..100).filter_map(|i| s.capture(&format!("c{i}"))).count();
     assert!(long <= 15, "{long} of the stored captures kept");
+}
+
+/// A host that only loads and stores a session (no reply in between) also gets it
+/// back within bounds: captures as `capture_order` lists them, each once, the newest
+/// 16, values cleaned and cut as when captured.
+#[test]
+fn a_stored_session_is_bounded_as_soon_as_it_is_loaded() {
+    let mut captures: Vec<String> = (0..40)
+        .map(|i| format!("\"c{i}\":\"v{i}\u{202e}{}\"", "长".repeat(200)))
+        .collect();
+    captures.push(format!("\"{}\":\"long name\"", "n".repeat(33)));
+    let mut order: Vec<String> = (0..40).map(|i| format!("\"c{i}\"")).collect();
+    // c39 listed again at the front (older), c5 again at the end (newest), names
+    // without a value, and a name longer than any capture group may have.
+    order.insert(0, "\"c39\"".into());
+    order.extend([
+        "\"c5\"".into(),
+        "\"ghost\"".into(),
+        format!("\"{}\"", "n".repeat(33)),
+    ]);
+    let json = format!(
+        r#"{{"id":"b","captures":{{{}}},"capture_order":[{}]}}"#,
+        captures.join(","),
+        order.join(",")
+    );
+    let s: Session = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+    let kept: Vec<usize> = (0..40)
+        .filter(|i| s.capture(&format!("c{i}")).is_some())
+        .collect();
+    let newest: Vec<usize> = (25..40).chain([5]).collect();
+    let mut want = newest.clone();
+    want.sort_unstable();
+    assert_eq!(
+        kept, want,
+        "the newest {MAX_CAPTURES} as capture_order lists them"
+    );
+    assert!(s.capture("ghost").is_none());
+    assert!(s.capture(&"n".repeat(33)).is_none());
+    let v = s.capture("c5").unwrap_or_default();
+    assert!(v.starts_with("v5长"), "{v}");
+    assert_eq!(v.chars().count(), MAX_CAPTURE_CHARS);
+    // What it saves is what it holds: the order lists each kept name once, oldest first.
+    let saved = serde_json::to_string(&s).unwrap_or_default();
+    let back: serde_json::Value = serde_json::from_str(&saved).unwrap_or_default();
+    let listed: Vec<String> = newest.iter().map(|i| format!("c{i}")).collect();
+    assert_eq!(back["capture_order"], serde_json::json!(listed), "{saved}");
+    assert!(saved.len() < 8 * 1024, "{} bytes", saved.len());
+}
+
+/// A session id longer than kefu keeps is cut, on load and in `Session::new` alike, so
+/// a stored session with a megabyte id does not stay a megabyte, and a long id gives
+/// the same replies whether the session was kept in memory or saved and loaded.
+#[test]
+fn a_long_session_id_is_cut_on_load_and_in_new() {
+    let long = format!("{}{}", "买".repeat(MAX_ID_BYTES), "x".repeat(1_000_000));
+    let fresh = Session::new(long.clone());
+    assert!(fresh.id().len() <= MAX_ID_BYTES);
+    assert!(long.starts_with(fresh.id()));
+    assert_eq!(
+        fresh.id().len(),
+        MAX_ID_BYTES / 3 * 3,
+        "cut on a char boundary"
+    );
+    let json = serde_json::to_string(&serde_json::json!({ "id": long })).unwrap_or_default();
+    let loaded: Session = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded, fresh);
+    same_replies(
+        &engine(RULES_V1),
+        &json,
+        fresh,
+        &["尺码", "尺码", "尺码", "天气"],
+    );
+    let short: Session = serde_json::from_str(r#"{"id":"buyer-42"}"#).unwrap_or_default();
+    assert_eq!(short.id(), "buyer-42");
+}
+
+/// The unpaid order a session holds is kept like the one `set_unpaid_order` takes:
+/// its id and buyer name cleaned of control and bidi characters and cut.
+#[test]
+fn a_stored_unpaid_order_is_cleaned_and_cut_on_load() {
+    let json = serde_json::json!({
+        "id": "b",
+        "unpaid_order": {
+            "id": format!("12\u{202e}3{}", "4".repeat(100_000)),
+            "amount": 39_900,
+            "created": "2026-11-25T02:00:00Z",
+            "closes_at": "2026-11-26T02:00:00Z",
+            "buyer_name": format!("小\u{7}王{}", "王".repeat(100_000)),
+        }
+    })
+    .to_string();
+    let s: Session = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+    let o = s
+        .unpaid_order()
+        .cloned()
+        .unwrap_or_else(|| panic!("order dropped"));
+    assert!(o.id.starts_with("1234"), "{}", o.id);
+    assert_eq!(o.id.chars().count(), MAX_CAPTURE_CHARS);
+    assert!(o.buyer_name.starts_with("小王王"), "{}", o.buyer_name);
+    assert_eq!(o.buyer_name.chars().count(), MAX_CAPTURE_CHARS);
+    assert_eq!(o.amount.cents(), 39_900);
+}
+
+/// Lists read from a stored session are cut to what kefu keeps: the newest 4 topics,
+/// 32 rotation slots, 8 segment scores; ids too long to be a topic or product dropped.
+#[test]
+fn stored_lists_are_read_only_as_far_as_kefu_keeps_them() {
+    let topics: Vec<String> = (0..10_000).map(|i| format!("t{i}")).collect();
+    let rotations: Vec<[u32; 2]> = (0..10_000).map(|i| [i, 1]).collect();
+    let segments: Vec<[u32; 2]> = (1..10_000).map(|i| [i, i]).collect();
+    let json = serde_json::json!({
+        "id": "b",
+        "recent_topics": topics,
+        "rotations": rotations,
+        "segments": segments,
+        "product": "p".repeat(100_000),
+    })
+    .to_string();
+    assert!(json.len() > 300_000);
+    let s: Session = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.last_topic(), Some("t0"));
+    assert_eq!(s.current_product(), None);
+    let saved = serde_json::to_string(&s).unwrap_or_default();
+    let back: serde_json::Value = serde_json::from_str(&saved).unwrap_or_default();
+    let len = |k: &str| back[k].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        (len("recent_topics"), len("rotations"), len("segments")),
+        (4, 32, 8),
+        "{saved}"
+    );
+    assert!(saved.len() < 2 * 1024, "{} bytes", saved.len());
 }

@@ -16,6 +16,7 @@ pub(crate) use payment::{ChannelPolicy, Due, PaymentReminders, QuietHours};
 use crate::error::{Error, ErrorKind, Location, Problem};
 use crate::normalize::normalize;
 use crate::product::ProductTable;
+use crate::session::MAX_CAPTURE_NAME_BYTES;
 use crate::template::{Scope, Template};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -212,6 +213,7 @@ pub(crate) fn load(text: &str, file: Option<&str>, limits: &Limits) -> Result<Ru
         limits: *limits,
         keywords: 0,
         patterns: 0,
+        broken_captures: Vec::new(),
         products: products::Products::default(),
     };
     let set = v.rule_set(parsed, file);
@@ -229,6 +231,8 @@ struct Validator {
     limits: Limits,
     keywords: usize,
     patterns: usize,
+    /// Capture group names of the patterns that failed to compile.
+    broken_captures: Vec<String>,
     products: products::Products,
 }
 
@@ -365,6 +369,10 @@ impl Validator {
                 &path,
             );
         }
+        // Names of patterns that did not compile (already a problem each).
+        captures.append(&mut self.broken_captures);
+        captures.sort();
+        captures.dedup();
         self.products(f.products, &captures);
         let scope = Scope {
             constants: &constants,
@@ -589,17 +597,35 @@ impl Validator {
                     loc(p),
                     &ppath,
                 );
+                self.broken_captures.extend(group_names(&p.value));
                 continue;
             }
             match regex::RegexBuilder::new(&p.value)
                 .size_limit(self.limits.regex_size_limit)
                 .build()
             {
-                Ok(regex) => patterns.push(PatternRule {
-                    regex,
-                    location: loc(p),
-                }),
+                Ok(regex) => {
+                    let long = regex
+                        .capture_names()
+                        .flatten()
+                        .find(|c| c.len() > MAX_CAPTURE_NAME_BYTES);
+                    if let Some(c) = long {
+                        self.problem(
+                            ErrorKind::InvalidPattern,
+                            format!("capture group name '{c}' is longer than {MAX_CAPTURE_NAME_BYTES} bytes; use a shorter name"),
+                            loc(p),
+                            &ppath,
+                        );
+                    }
+                    patterns.push(PatternRule {
+                        regex,
+                        location: loc(p),
+                    });
+                }
                 Err(e) => {
+                    // Its groups are still names templates may use: one problem, not
+                    // one more per reply that names them.
+                    self.broken_captures.extend(group_names(&p.value));
                     let msg = e.to_string().replace('\n', " ");
                     self.problem(
                         ErrorKind::InvalidPattern,
@@ -926,6 +952,35 @@ fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some('a'..='z' | '_'))
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+}
+
+/// The capture group names a pattern declares (`(?P<name>` or `(?<name>`), read
+/// leniently: for a pattern that does not compile, so that templates still know them.
+fn group_names(pattern: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = pattern;
+    while let Some(i) = rest.find("(?") {
+        let escaped = rest[..i].bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1;
+        let after = &rest[i + 2..];
+        rest = after;
+        if escaped {
+            continue;
+        }
+        let Some(open) = after.strip_prefix("P<").or_else(|| after.strip_prefix('<')) else {
+            continue;
+        };
+        let name = open.split('>').next().unwrap_or("");
+        let valid = !name.is_empty()
+            && open.len() > name.len()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
+        if valid {
+            out.push(name.to_owned());
+        }
+    }
+    out
 }
 
 /// `+08:00`, `-05:30`, `+8`, `UTC`.

@@ -402,3 +402,28 @@ payment_reminders: {im: {after_order: 15m, texts: ['{amount}']}}
     );
     assert!(load(&free, None, &limits()).is_ok());
 }
+
+#[test]
+fn group_names_of_a_broken_pattern_are_read_leniently() {
+    assert_eq!(
+        group_names(r"(?P<height>1[4-8]\d(?<weight>\d+)(?<=x)\(?P<lit>)(?P<1no>)(?P<open"),
+        vec!["height", "weight"]
+    );
+    // A pattern that does not compile still defines its names for templates: only the
+    // pattern itself is reported, and a name no pattern has.
+    let err = load_str(
+        "insale:
+  - topic: order
+    patterns: ['(?P<order_id>\\d{6,}']
+    reply: ['订单{order_id}收到', '{nope}']
+",
+    )
+    .unwrap_err();
+    let messages: Vec<&str> = err.problems().iter().map(|p| p.message()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].starts_with("invalid regex"), "{messages:?}");
+    assert!(
+        messages[1].starts_with("unknown variable {nope}"),
+        "{messages:?}"
+    );
+}

@@ -5,6 +5,7 @@ use super::model::{RuleFile, VariantRule};
 use crate::error::{ErrorKind, Location, Problem};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Converts a serde-saphyr location (1-based; 0 when unknown) to ours.
@@ -42,9 +43,29 @@ fn tree_options() -> serde_saphyr::Options {
 /// Parses the rule file model. On failure, the one structural problem serde-saphyr
 /// reports (syntax, type or unknown key), located and with its rule path.
 pub(crate) fn parse(text: &str) -> Result<RuleFile, Problem> {
-    let mut file = parse_model(text)?;
-    restore_scalars(&mut file, text);
+    let text = lone_cr_to_lf(text);
+    let mut file = parse_model(&text)?;
+    restore_scalars(&mut file, &text);
     Ok(file)
+}
+
+/// YAML breaks lines at CR LF, LF and a lone CR; `str::lines`, which reads the text at
+/// a location here, not at a lone CR. It becomes LF, which YAML reads the same way
+/// (line breaks in values are LF either way), so both count the same lines.
+fn lone_cr_to_lf(text: &str) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\r' && chars.peek() != Some(&'\n') {
+            '\n'
+        } else {
+            c
+        });
+    }
+    Cow::Owned(out)
 }
 
 /// A reply variant is read with `deserialize_any` (it may be a text or a map), which
@@ -96,8 +117,14 @@ fn parse_model(text: &str) -> Result<RuleFile, Problem> {
         if msg.starts_with("tabs disallowed") {
             loc = loc.map(|l| at_tab(text, l));
         }
+        if msg.starts_with("multiple YAML documents") {
+            loc = loc.map(|l| at_document_start(text, l));
+        }
         let path = loc.map(|l| rule_path_at(text, l)).unwrap_or_default();
-        Problem::new(kind, tidy(&msg, kind)).at(loc).path(path)
+        let msg = wrong_type(plain, text, loc)
+            .or_else(|| unknown_anchor(&msg, text, loc))
+            .unwrap_or_else(|| tidy(&msg, kind));
+        Problem::new(kind, msg).at(loc).path(path)
     })
 }
 
@@ -127,6 +154,21 @@ fn at_tab(text: &str, at: Location) -> Location {
     }
 }
 
+/// serde-saphyr reports a second document where its content starts: point at its
+/// `---` line, the last one at or before `at`.
+fn at_document_start(text: &str, at: Location) -> Location {
+    let upto = at.line as usize;
+    text.lines()
+        .take(upto)
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("---"))
+        .last()
+        .map_or(at, |(i, _)| Location {
+            line: i as u32 + 1,
+            column: 1,
+        })
+}
+
 /// Rewrites serde's wording into the fact-then-hint form kefu uses.
 fn tidy(msg: &str, kind: ErrorKind) -> String {
     if let Some(rest) = msg.strip_prefix("duplicate mapping key: ") {
@@ -152,7 +194,187 @@ fn tidy(msg: &str, kind: ErrorKind) -> String {
             None => format!("unknown key '{name}'"),
         };
     }
-    msg.to_owned()
+    plain_syntax(msg)
+}
+
+/// The YAML parser's messages a rule author is likely to meet, in plain words (a prefix
+/// of the parser's message → ours). Others keep the parser's words after "invalid YAML".
+const SYNTAX: &[(&str, &str)] = &[
+    ("illegal placement of ':'", "a ':' where none can be; is a ']' or '}' missing before it, or does a text with ':' need quotes?"),
+    ("mapping values are not allowed", "a ':' where none can be; quote a text that contains ': ', or check the indentation"),
+    ("invalid trailing content after double-quoted", "more text after a closing '\"'; check that every \"quoted text\" up to here is closed, and write a '\"' inside one as \\\""),
+    ("invalid trailing content after single-quoted", "more text after a closing \"'\"; check that every 'quoted text' up to here is closed, and write a \"'\" inside one as ''"),
+    ("unclosed quote", "a quoted text is never closed; add the closing quote"),
+    ("tabs disallowed", "a tab in the indentation; indent with spaces only"),
+    ("while scanning a plain scalar, found a tab", "a tab in the indentation; indent with spaces only"),
+    ("while parsing a block mapping, did not find expected key", "expected a key (name: value) here; check this line's indentation against the lines above"),
+    ("while parsing a block collection, did not find expected '-'", "expected a list item ('- ') here; check this line's indentation against the lines above"),
+    ("block sequence entries are not allowed", "a list item ('- ') where it cannot start; check the indentation, or put the list on its own lines under its key"),
+    ("invalid indentation", "wrong indentation; line it up with the keys or items it belongs to"),
+    ("while parsing a flow sequence", "a [ ] list is not closed; expected ',' or ']'"),
+    ("unexpected EOF while parsing a flow sequence", "a [ ] list is not closed; the file ends before its ']'"),
+    ("while parsing a flow mapping", "a { } map is not closed; expected ',' or '}'"),
+    ("unexpected EOF while parsing a flow mapping", "a { } map is not closed; the file ends before its '}'"),
+    ("unclosed bracket", "a '[' or '{' is never closed; add its ']' or '}'"),
+    ("while parsing a node, did not find expected node content", "expected a value here"),
+    ("while parsing node, found unknown anchor", "'*name' refers to no '&name' above it"),
+    ("alias references unknown anchor", "'*name' refers to no '&name' above it"),
+    ("unexpected end of input", "the file ends where a value was expected"),
+    ("multiple YAML documents", "a second document ('---') in the file; a rule file is one document, so remove the '---' line"),
+];
+
+/// An alias (`*name`) without its anchor, named as written.
+fn unknown_anchor(msg: &str, text: &str, at: Option<Location>) -> Option<String> {
+    if !msg.contains("unknown anchor") {
+        return None;
+    }
+    let name = at.and_then(|l| token_at(text, l))?.strip_prefix('*')?;
+    Some(format!(
+        "'*{name}' refers to no '&{name}' above it; mark the value to repeat with &{name} first"
+    ))
+}
+
+fn plain_syntax(msg: &str) -> String {
+    SYNTAX
+        .iter()
+        .find(|(prefix, _)| msg.starts_with(prefix))
+        .map_or_else(
+            || format!("invalid YAML: {msg}"),
+            |(_, plain)| (*plain).to_owned(),
+        )
+}
+
+/// A value of the wrong type, as "expected …, found …" in words a shop's staff reads
+/// (serde says "invalid u32" or "expected sequence start"). `None` for other errors.
+fn wrong_type(e: &serde_saphyr::Error, text: &str, at: Option<Location>) -> Option<String> {
+    use serde_saphyr::Error as E;
+    let expected = match e {
+        E::AliasError { error, .. } => return wrong_type(error, text, at),
+        E::InvalidScalar { ty, .. } => expected_scalar(ty),
+        E::InvalidBooleanStrict { .. } => expected_scalar("boolean"),
+        E::NullIntoString { .. } => "text".to_owned(),
+        E::Unexpected { expected, .. } => match *expected {
+            "sequence start" => "a list (lines starting with '- ', or [a, b])".to_owned(),
+            "mapping start" => "a map (key: value)".to_owned(),
+            "string scalar" | "scalar" => "text".to_owned(),
+            _ => return None,
+        },
+        E::SerdeInvalidType { expected, .. } | E::SerdeInvalidValue { expected, .. } => {
+            match expected.as_str() {
+                "a string" | "a borrowed string" => "text".to_owned(),
+                "a sequence" => "a list".to_owned(),
+                "a map" => "a map (key: value)".to_owned(),
+                other if other.starts_with("struct ") => "a map (key: value)".to_owned(),
+                other => other.to_owned(),
+            }
+        }
+        _ => return None,
+    };
+    let found = at.map_or_else(|| "something else".to_owned(), |l| found_at(text, l));
+    Some(format!("expected {expected}, found {found}"))
+}
+
+/// serde-saphyr's name of a scalar type → what to write.
+fn expected_scalar(ty: &str) -> String {
+    match ty {
+        "u8" | "u16" | "u32" | "u64" | "usize" => {
+            format!("a whole number from 0 to {}", max_of(ty))
+        }
+        "i8" | "i16" | "i32" | "i64" | "isize" => {
+            format!("a whole number from -{} to {}", max_of(ty) + 1, max_of(ty))
+        }
+        "boolean" | "bool" => "true or false".to_owned(),
+        "floating point" | "f32" | "f64" => "a number".to_owned(),
+        "char" => "one character".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn max_of(ty: &str) -> u128 {
+    match ty {
+        "u8" => u8::MAX.into(),
+        "u16" => u16::MAX.into(),
+        "u32" => u32::MAX.into(),
+        "i8" => i8::MAX.unsigned_abs().into(),
+        "i16" => i16::MAX.unsigned_abs().into(),
+        "i32" => i32::MAX.unsigned_abs().into(),
+        "i64" | "isize" => i64::MAX.unsigned_abs().into(),
+        _ => u64::MAX.into(),
+    }
+}
+
+/// Chars of a found value shown in a message.
+const SHOWN_CHARS: usize = 40;
+
+/// What the file has at `at`, in words: a map, a list, text 'abc', the number -1 …
+fn found_at(text: &str, at: Location) -> String {
+    let line = text
+        .lines()
+        .nth(at.line.saturating_sub(1) as usize)
+        .unwrap_or("");
+    let start = line
+        .char_indices()
+        .nth(at.column.saturating_sub(1) as usize)
+        .map_or(line.len(), |(i, _)| i);
+    let (before, rest) = line.split_at(start);
+    let rest = rest.trim_end();
+    match rest.chars().next() {
+        None | Some('#') => return "nothing (an empty value)".to_owned(),
+        Some('{') => return "a map".to_owned(),
+        Some('[') => return "a list".to_owned(),
+        Some('-') if rest[1..].is_empty() || rest[1..].starts_with(' ') => {
+            return "a list".to_owned()
+        }
+        Some('|' | '>') => return "a block of text".to_owned(),
+        Some(q @ ('"' | '\'')) => {
+            let inner = &rest[1..];
+            let end = inner.find(q).unwrap_or(inner.len());
+            return format!("text {}", shown(&inner[..end]));
+        }
+        _ => {}
+    }
+    // Inside [ ] or { } on this line a value ends at ',', ']' or '}'.
+    let depth = |open: char, close: char| {
+        before.matches(open).count() as i64 - before.matches(close).count() as i64
+    };
+    let in_flow = depth('[', ']') + depth('{', '}') > 0;
+    let end = if in_flow {
+        rest.find([',', ']', '}'])
+    } else {
+        rest.find(" #")
+    };
+    let token = rest[..end.unwrap_or(rest.len())].trim();
+    if !in_flow && starts_with_key(token) {
+        return "a map".to_owned();
+    }
+    match token {
+        "" | "~" | "null" | "Null" | "NULL" => "nothing (an empty value)".to_owned(),
+        t if is_number(t) => format!("the number {t}"),
+        t => format!("text {}", shown(t)),
+    }
+}
+
+/// `3`, `-1`, `1.5`, `1e9` (not `nan` or `inf`, which Rust would parse).
+fn is_number(t: &str) -> bool {
+    t.trim_start_matches(['-', '+'])
+        .starts_with(|c: char| c.is_ascii_digit())
+        && t.parse::<f64>().is_ok()
+}
+
+/// `name: …` or `name:` (a block map's first key).
+fn starts_with_key(token: &str) -> bool {
+    token
+        .find(':')
+        .is_some_and(|i| token[i + 1..].is_empty() || token[i + 1..].starts_with(' '))
+}
+
+/// `value` quoted, cut to [`SHOWN_CHARS`].
+fn shown(value: &str) -> String {
+    let mut out: String = value.chars().take(SHOWN_CHARS).collect();
+    if out.len() < value.len() {
+        out.push('…');
+    }
+    format!("'{out}'")
 }
 
 /// A YAML document as a tree of located keys and items, read only to name the rule
@@ -295,4 +517,46 @@ pub(crate) fn rule_path_at(text: &str, at: Location) -> String {
         }
     }
     path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(line: &str, column: u32) -> String {
+        found_at(line, Location { line: 1, column })
+    }
+
+    #[test]
+    fn a_file_with_lone_cr_line_breaks_is_read_at_the_right_line() {
+        let text = "shop: {name: x}\rfallback:\r  reply: [a]\r  handoff_after: three\r";
+        let p = match parse(text) {
+            Ok(_) => panic!("loaded"),
+            Err(p) => p,
+        };
+        assert_eq!(p.location().map(|l| (l.line, l.column)), Some((4, 18)));
+        assert_eq!(p.rule_path(), Some("fallback.handoff_after"));
+        assert!(p.message().ends_with("found text 'three'"), "{p}");
+        // CR LF stays one line break.
+        assert_eq!(lone_cr_to_lf("a\r\nb\rc"), "a\r\nb\nc");
+    }
+
+    #[test]
+    fn found_values_are_named_as_written() {
+        assert_eq!(found("a: nan", 4), "text 'nan'");
+        assert_eq!(found("a: -1.5e3", 4), "the number -1.5e3");
+        assert_eq!(found("a: 3, 5 # note", 4), "text '3, 5'");
+        assert_eq!(found("a: [3, x]", 8), "text 'x'");
+        assert_eq!(found("a: {b: 3}", 8), "the number 3");
+        assert_eq!(found("a: 'x: y'", 4), "text 'x: y'");
+        assert_eq!(found("a: ~", 4), "nothing (an empty value)");
+        assert_eq!(found("a:", 3), "nothing (an empty value)");
+        assert_eq!(found("a: |", 4), "a block of text");
+        assert_eq!(found("  b: 1", 3), "a map");
+        assert_eq!(found("  - b", 3), "a list");
+        assert_eq!(
+            found(&format!("a: {}", "长".repeat(50)), 4).chars().count(),
+            48
+        );
+    }
 }
