@@ -9,7 +9,8 @@ cd "$(dirname "$0")"
 seconds="${FUZZ_SECONDS:-30}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
-    cargo install cargo-fuzz --locked
+    # Pinned, so a new cargo-fuzz release cannot change what CI runs.
+    cargo install cargo-fuzz --locked --version 0.13.2
 fi
 
 # cargo-fuzz passes nightly-only flags (-Z sanitizer, -Cpasses); a stable toolchain
