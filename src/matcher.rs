@@ -249,47 +249,34 @@ impl Matcher {
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut texts: Vec<&str> = Vec::new();
         let mut per_text: Vec<Vec<Entry>> = Vec::new();
+        let mut add = |text, entry| {
+            let id = *ids.entry(text).or_insert_with(|| {
+                texts.push(text);
+                per_text.push(Vec::new());
+                texts.len() - 1
+            });
+            per_text[id].push(entry);
+        };
         let mut keyword_count = 0;
         for (ni, n) in nodes.iter().enumerate() {
             for (ti, t) in n.terms.iter().enumerate() {
                 keyword_count += 1;
-                let id = *ids.entry(t.text.as_str()).or_insert_with(|| {
-                    texts.push(t.text.as_str());
-                    per_text.push(Vec::new());
-                    texts.len() - 1
-                });
-                per_text[id].push(Entry {
-                    node: ni as u32,
-                    term: ti as u32,
-                    kind: EntryKind::Term(t.kind),
-                });
+                let (node, term) = (ni as u32, ti as u32);
+                let kind = EntryKind::Term(t.kind);
+                add(t.text.as_str(), Entry { node, term, kind });
             }
         }
         for (si, sig) in signals.iter().enumerate() {
             let t = &sig.term;
-            let id = *ids.entry(t.text.as_str()).or_insert_with(|| {
-                texts.push(t.text.as_str());
-                per_text.push(Vec::new());
-                texts.len() - 1
-            });
-            per_text[id].push(Entry {
-                node: sig.segment,
-                term: si as u32,
-                kind: EntryKind::Term(t.kind),
-            });
+            let (node, term) = (sig.segment, si as u32);
+            let kind = EntryKind::Term(t.kind);
+            add(t.text.as_str(), Entry { node, term, kind });
         }
         for (pi, p) in products.iter().enumerate() {
             for (ti, t) in p.terms.iter().enumerate() {
-                let id = *ids.entry(t.as_str()).or_insert_with(|| {
-                    texts.push(t.as_str());
-                    per_text.push(Vec::new());
-                    texts.len() - 1
-                });
-                per_text[id].push(Entry {
-                    node: pi as u32,
-                    term: ti as u32,
-                    kind: EntryKind::Product,
-                });
+                let (node, term) = (pi as u32, ti as u32);
+                let kind = EntryKind::Product;
+                add(t.as_str(), Entry { node, term, kind });
             }
         }
         let mut patterns = Vec::with_capacity(per_text.len());
