@@ -113,8 +113,8 @@ fn check_set(set: &Set, msgs: &[String], norm: &[String]) {
         let a = set.engine.reply(&mut fresh(), m);
         let b = set.engine_ac.reply(&mut fresh(), m);
         assert_eq!(a.topic(), b.topic(), "engines disagree on {m:?}");
-        assert_eq!(a.hits, b.hits, "engines' hits differ on {m:?}");
-        hits += a.hits.len();
+        assert_eq!(a.hits(), b.hits(), "engines' hits differ on {m:?}");
+        hits += a.hits().len();
     }
     if set.generated() {
         // Only `keywords:` entries, each in one node: a hit per distinct keyword.
@@ -232,7 +232,7 @@ fn bench_message_len(c: &mut Criterion, mode: Mode, set: &Set) {
         assert_eq!(fused_count(&base.daachorse, text), occurrences);
         let reply = engine.reply(&mut fresh(), text);
         assert!(!reply.truncated);
-        assert_eq!(reply.hits.len(), distinct, "{}", case.name);
+        assert_eq!(reply.hits().len(), distinct, "{}", case.name);
         if case.name.starts_with("repeat") {
             assert_eq!(reply.topic(), Some("return"));
         }
@@ -406,7 +406,7 @@ fn profile(spec: &str) {
 fn profile_replies(engine: &Engine, msgs: &[String], sessions: &mut [Session]) -> usize {
     let mut hits = 0;
     for (s, m) in sessions.iter_mut().zip(msgs) {
-        hits += black_box(engine.reply(s, m)).hits.len();
+        hits += black_box(engine.reply(s, m)).hits().len();
     }
     hits
 }

@@ -441,10 +441,10 @@ fn explanation(message: &str, reply: &Reply<'_>) -> String {
     if let Some(p) = reply.product() {
         s.push_str(&format!("product: {} ({})\n", p.name(), p.id()));
     }
-    if reply.hits.is_empty() {
+    if reply.hits().is_empty() {
         s.push_str("hits: none\n");
     }
-    for h in &reply.hits {
+    for h in &reply.hits() {
         let start = message[..h.span.start].chars().count();
         let end = start + message[h.span.clone()].chars().count();
         let written = &message[h.span.clone()];
@@ -879,7 +879,7 @@ fn json_line(number: usize, session: &str, message: &str, reply: &Reply<'_>) -> 
         handoff: reply.handoff,
         truncated: reply.truncated,
         hits: reply
-            .hits
+            .hits()
             .iter()
             .map(|h| JsonHit {
                 keyword: h.keyword,
@@ -917,7 +917,7 @@ impl Stats {
         if reply.handoff {
             self.handoff += 1;
         }
-        let mut hit: Vec<&str> = reply.hits.iter().map(|h| h.topic).collect();
+        let mut hit: Vec<&str> = reply.hits().iter().map(|h| h.topic).collect();
         hit.sort_unstable();
         hit.dedup();
         for t in hit {

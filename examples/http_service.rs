@@ -414,7 +414,7 @@ impl ReplyJson {
             promotion: r.promotion.map(str::to_owned),
             product: r.product().map(|p| p.id().to_owned()),
             hits: r
-                .hits
+                .hits()
                 .iter()
                 .map(|h| HitJson {
                     keyword: h.keyword.to_owned(),

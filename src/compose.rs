@@ -14,7 +14,9 @@
 
 use crate::product::Product;
 use crate::rules::{RuleSet, Window};
-use crate::session::{key_hash, Session};
+#[cfg(test)]
+use crate::session::key_hash;
+use crate::session::Session;
 use crate::template::{Mark, Template, Vars};
 use jiff::Timestamp;
 
@@ -143,7 +145,7 @@ pub(crate) fn opening<'r>(
 /// product: variants reading it come first when they can be rendered.
 pub(crate) fn render_variant(
     templates: &[Template],
-    key: &str,
+    key: u32,
     session: &mut Session,
     product: Option<&Product>,
     out: &mut String,
@@ -185,6 +187,15 @@ fn tier(want: &Want<'_>, mark: Mark, t: u8) -> bool {
         _ => true,
     }
 }
+/// Session keys (as [`key_hash`](crate::session::key_hash)) of the replies that are not a node's.
+pub(crate) mod keys {
+    use crate::session::key_hash;
+    pub(crate) const GREETING: u32 = key_hash("#greeting");
+    pub(crate) const FALLBACK: u32 = key_hash("#fallback");
+    pub(crate) const HANDOFF: u32 = key_hash("#handoff");
+    pub(crate) const OFF_HOURS: u32 = key_hash("#off_hours");
+}
+
 const TIERS: u8 = 6;
 /// Tiers `0..SOOTHING_TIERS` hold the soothing variants for an angry buyer.
 const SOOTHING_TIERS: u8 = 2;
@@ -202,7 +213,7 @@ const SOOTHING_TIERS: u8 = 2;
 /// the segment marks: when one about the product renders, only those are chosen.
 pub(crate) fn render_variant_for(
     templates: &[Template],
-    key: &str,
+    key: u32,
     want: &Want<'_>,
     session: &mut Session,
     out: &mut String,
@@ -211,7 +222,17 @@ pub(crate) fn render_variant_for(
     if n == 0 {
         return;
     }
-    let key = key_hash(key);
+    if n == 1 {
+        // Nothing to rotate: the one variant, renderable or not (a missing capture
+        // renders as its default), and no rotation to record.
+        let vars = Vars {
+            captures: &session.captures,
+            extra: want.extra,
+            product: want.product,
+        };
+        templates[0].render_into(vars, out);
+        return;
+    }
     let last = session.last_variant(key).map(|l| l as usize);
     let start = match last {
         Some(last) => (last + 1) % n,
@@ -268,7 +289,7 @@ pub(crate) fn render_variant_for(
 pub(crate) fn render_handoff(
     rules: &RuleSet,
     templates: &[Template],
-    key: &str,
+    key: u32,
     want: &Want<'_>,
     now: Timestamp,
     session: &mut Session,
@@ -285,7 +306,7 @@ pub(crate) fn render_handoff(
             };
             render_variant_for(
                 &rules.fallback.off_hours_reply,
-                "#off_hours",
+                keys::OFF_HOURS,
                 &want,
                 session,
                 out,
@@ -352,7 +373,7 @@ mod tests {
 
     fn next(t: &[Template], s: &mut Session) -> String {
         let mut out = String::new();
-        render_variant(t, "k", s, None, &mut out);
+        render_variant(t, key_hash("k"), s, None, &mut out);
         out
     }
 
@@ -377,7 +398,7 @@ mod tests {
         let without = Product::default();
         let next_for = |s: &mut Session, p: Option<&Product>| {
             let mut out = String::new();
-            render_variant(&t, "k", s, p, &mut out);
+            render_variant(&t, key_hash("k"), s, p, &mut out);
             out
         };
         let mut s = Session::new("x");
@@ -410,7 +431,7 @@ mod tests {
 
     fn next_want(t: &[Template], want: &Want<'_>, s: &mut Session) -> String {
         let mut out = String::new();
-        render_variant_for(t, "k", want, s, &mut out);
+        render_variant_for(t, key_hash("k"), want, s, &mut out);
         out
     }
 

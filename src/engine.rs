@@ -5,12 +5,12 @@
 //! empty, huge or binary junk, gets a reply.
 
 use crate::buyer::{self, Signals};
-use crate::compose::{self, ReplyKind, Want};
+use crate::compose::{self, keys, ReplyKind, Want};
 use crate::error::{Error, ErrorKind, Location, Problem};
 use crate::matcher::{Matcher, MatcherKind, RawHit, Scan, Via};
 use crate::product::{Mention, ProductRef};
 use crate::rules::{self, Limits, RuleSet, Section, TermKind};
-use crate::select::{self, Candidate, Score, Selection};
+use crate::select::{self, Candidate, Few, Score, Selection};
 use crate::session::Session;
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -236,7 +236,7 @@ impl Engine {
     ) -> Reply<'e> {
         let inner = &*self.0;
         let rules = &inner.rules;
-        let now = Timestamp::try_from(now).unwrap_or(Timestamp::UNIX_EPOCH);
+        let now = whole_seconds(now);
         let (text, truncated) = truncate(message, inner.max_message_bytes);
         let last = session
             .last_topic()
@@ -267,7 +267,7 @@ impl Engine {
         let mut notice = None;
         if opens {
             let (k, extra) = compose::opening(rules, session, now);
-            compose::render_variant(&rules.greeting, "#greeting", session, product, &mut out);
+            compose::render_variant(&rules.greeting, keys::GREETING, session, product, &mut out);
             if let Some(n) = extra {
                 out.push_str(if out.is_empty() { "" } else { " " });
                 n.render_into(rules, session, product, &mut out);
@@ -286,13 +286,13 @@ impl Engine {
         let body_kind = match winner.and_then(|w| rules.nodes.get(w).map(|n| (w, n))) {
             Some((_, node)) => {
                 let kind = if node.handoff {
-                    let (r, k) = (&node.reply, &node.topic);
+                    let (r, k) = (&node.reply, node.key);
                     compose::render_handoff(rules, r, k, &want, now, session, &mut out)
                 } else if buyer.anger_handoff {
                     let r = &fb.handoff_reply;
-                    compose::render_handoff(rules, r, "#handoff", &want, now, session, &mut out)
+                    compose::render_handoff(rules, r, keys::HANDOFF, &want, now, session, &mut out)
                 } else {
-                    compose::render_variant_for(&node.reply, &node.topic, &want, session, &mut out);
+                    compose::render_variant_for(&node.reply, node.key, &want, session, &mut out);
                     ReplyKind::Answer
                 };
                 session.fallbacks_in_row = 0;
@@ -310,9 +310,15 @@ impl Engine {
                     session.angry_in_row = 0;
                     handoff = true;
                     let r = &fb.handoff_reply;
-                    compose::render_handoff(rules, r, "#handoff", &want, now, session, &mut out)
+                    compose::render_handoff(rules, r, keys::HANDOFF, &want, now, session, &mut out)
                 } else {
-                    compose::render_variant_for(&fb.reply, "#fallback", &want, session, &mut out);
+                    compose::render_variant_for(
+                        &fb.reply,
+                        keys::FALLBACK,
+                        &want,
+                        session,
+                        &mut out,
+                    );
                     ReplyKind::Fallback
                 }
             }
@@ -352,13 +358,13 @@ impl Engine {
     }
 
     /// Scans `text`, stores its captures in the session and ranks the nodes hit.
-    fn scan_and_select<'e>(
-        &'e self,
+    fn scan_and_select(
+        &self,
         scratch: &mut Scratch,
         session: &mut Session,
         text: &str,
         last: Option<usize>,
-    ) -> (Selection, Vec<Hit<'e>>, Signals) {
+    ) -> (Selection, Few<RawHit, 4>, Signals) {
         let inner = &*self.0;
         let nodes = &inner.rules.nodes;
         let Scratch { scan, work } = scratch;
@@ -387,14 +393,8 @@ impl Engine {
             }
         }
         let selection = select::select(nodes, scan, work, session, last);
-        let mut hits = Vec::with_capacity(scan.hits.len());
-        hits.extend(
-            scan.hits
-                .iter()
-                .filter_map(|h| Hit::from_raw(&inner.rules, h)),
-        );
-        hits.sort_unstable_by_key(|h| (h.span.start, h.span.end, h.topic, h.keyword));
-        (selection, hits, scan.signals)
+        // Kept raw (and inline when few): `Reply::hits` resolves them when asked.
+        (selection, Few::from_slice(&scan.hits), scan.signals)
     }
 
     /// Runs the rule file's `tests:` cases, each in a fresh session, at the current time.
@@ -440,7 +440,7 @@ impl Engine {
                     passed: topic_ok && handoff_ok && segment_ok && angry_ok && product_ok,
                     location: case.location,
                     hits: r
-                        .hits
+                        .hits()
                         .iter()
                         .map(|h| {
                             format!("{}@{}..{}→{}", h.keyword, h.span.start, h.span.end, h.topic)
@@ -749,6 +749,17 @@ impl<'e> Hit<'e> {
     }
 }
 
+/// `now` to the whole second: every time a reply reads (windows, agent hours, the
+/// session's last message) is in seconds, and this skips jiff's nanosecond arithmetic.
+/// A time before 1970 or past jiff's range reads as 1970.
+fn whole_seconds(now: SystemTime) -> Timestamp {
+    now.duration_since(SystemTime::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .and_then(|s| Timestamp::from_second(s).ok())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
 /// The answer to one message.
 ///
 /// `text` is what to send. A reply that opens a conversation is the greeting (with a
@@ -762,9 +773,6 @@ pub struct Reply<'e> {
     /// A human should take over: the chosen node is a handoff node, a handoff node was
     /// hit (and not vetoed) even if another won, or fallbacks reached `handoff_after`.
     pub handoff: bool,
-    /// What matched, ordered by position in the message (one per distinct keyword or
-    /// pattern and node, at its first occurrence).
-    pub hits: Vec<Hit<'e>>,
     /// The message was longer than the engine's `max_message_bytes` and only its start
     /// was matched.
     pub truncated: bool,
@@ -781,6 +789,7 @@ pub struct Reply<'e> {
     /// a `promote: true` segment (once per session).
     pub promotion: Option<&'e str>,
     segment: Option<usize>,
+    hits: Few<RawHit, 4>,
     body: ReplyKind,
     node: Option<NodeRef<'e>>,
     product: Option<ProductRef<'e>>,
@@ -789,6 +798,37 @@ pub struct Reply<'e> {
 }
 
 impl<'e> Reply<'e> {
+    /// What matched, ordered by position in the message: one per distinct keyword or
+    /// pattern and node, at its first occurrence. Built when asked (a reply keeps the
+    /// raw hits, so answering costs nothing for a host that never reads them).
+    ///
+    /// ```
+    /// let engine = kefu::Engine::from_yaml_str(r#"
+    /// shop: { name: 衣见 }
+    /// first_reply: { greeting: ["亲，在的~"] }
+    /// fallback: { reply: ["稍等"], handoff_after: 0 }
+    /// aftersale:
+    ///   - topic: return
+    ///     keywords: [退货]
+    ///     reply: ["支持七天无理由退货"]
+    /// "#).unwrap();
+    /// let message = "我要退貨！";
+    /// let reply = engine.reply(&mut kefu::Session::new("b1"), message);
+    /// let hits = reply.hits();
+    /// assert_eq!((hits[0].keyword, hits[0].topic), ("退货", "return"));
+    /// assert_eq!(&message[hits[0].span.clone()], "退貨");
+    /// ```
+    pub fn hits(&self) -> Vec<Hit<'e>> {
+        let mut hits: Vec<Hit<'e>> = self
+            .hits
+            .as_slice()
+            .iter()
+            .filter_map(|h| Hit::from_raw(self.rules, h))
+            .collect();
+        hits.sort_unstable_by_key(|h| (h.span.start, h.span.end, h.topic, h.keyword));
+        hits
+    }
+
     /// The topic id of the chosen node; `None` on fallback.
     pub fn topic(&self) -> Option<&'e str> {
         self.node.map(|n| n.topic())
@@ -899,7 +939,7 @@ impl serde::Serialize for Reply<'_> {
         st.serialize_field("segment", &self.segment())?;
         st.serialize_field("angry", &self.angry)?;
         st.serialize_field("promotion", &self.promotion)?;
-        st.serialize_field("hits", &self.hits)?;
+        st.serialize_field("hits", &self.hits())?;
         st.serialize_field("product", &self.product.map(|p| p.id()))?;
         st.end()
     }
@@ -914,7 +954,7 @@ impl fmt::Debug for Reply<'_> {
             .field("handoff", &self.handoff)
             .field("segment", &self.segment())
             .field("angry", &self.angry)
-            .field("hits", &self.hits)
+            .field("hits", &self.hits())
             .field("truncated", &self.truncated)
             .field("product", &self.product.map(|p| p.id()))
             .finish_non_exhaustive()

@@ -32,7 +32,7 @@
 //! assert_eq!(first.topic(), Some("size_fit"));
 //! let second = engine.reply(&mut session, "我要退貨！！😭");
 //! assert_eq!((second.kind, second.text.as_str()), (ReplyKind::Answer, "支持7天无理由退货~"));
-//! assert_eq!(&"我要退貨！！😭"[second.hits[0].span.clone()], "退貨");
+//! assert_eq!(&"我要退貨！！😭"[second.hits()[0].span.clone()], "退貨");
 //! # Ok::<(), kefu::Error>(())
 //! ```
 //!

@@ -82,15 +82,34 @@ pub(crate) enum Via {
     Pattern(u32),
 }
 
+impl Default for Via {
+    fn default() -> Via {
+        Via::Term(0)
+    }
+}
+
+/// A half-open span of `u32` positions: a `Range` that is `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
+impl Span {
+    pub(crate) fn new(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+}
+
 /// A hit found by a scan.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct RawHit {
     pub(crate) node: u32,
     pub(crate) via: Via,
     /// Span in normalized chars (the n-th kept char of the message is position n).
-    pub(crate) chars: Range<u32>,
+    pub(crate) chars: Span,
     /// Span in the original text (bytes, char boundaries).
-    pub(crate) orig: Range<u32>,
+    pub(crate) orig: Span,
     /// Whether this is a whole-message keyword hit.
     pub(crate) whole: bool,
 }
@@ -367,7 +386,10 @@ impl Matcher {
                 return;
             };
             let start = end.saturating_sub(p.chars);
-            let orig = ring[start as usize & mask].0..ring[(end as usize).wrapping_sub(1) & mask].1;
+            let orig = Span::new(
+                ring[start as usize & mask].0,
+                ring[(end as usize).wrapping_sub(1) & mask].1,
+            );
             let (a, b) = p.entries;
             for e in self.entries.get(a as usize..b as usize).unwrap_or(&[]) {
                 match e.kind {
@@ -383,8 +405,8 @@ impl Matcher {
                     EntryKind::Term(kind) => out.hits.push(RawHit {
                         node: e.node,
                         via: Via::Term(e.term),
-                        chars: start..end,
-                        orig: orig.clone(),
+                        chars: Span::new(start, end),
+                        orig,
                         whole: kind == TermKind::Whole,
                     }),
                     EntryKind::Product => out.products.push(ProductHit {
@@ -486,8 +508,8 @@ impl Matcher {
             out.hits.push(RawHit {
                 node,
                 via: Via::Pattern(pi),
-                chars: start..start + kept(m.as_str()),
-                orig: m.start() as u32..m.end() as u32,
+                chars: Span::new(start, start + kept(m.as_str())),
+                orig: Span::new(m.start() as u32, m.end() as u32),
                 whole: false,
             });
             for (group, c) in caps.iter().enumerate().skip(1) {
@@ -517,6 +539,7 @@ mod tests {
 
     fn node(topic: &str, terms: &[(&str, TermKind)]) -> Node {
         Node {
+            key: 0,
             topic: topic.into(),
             name: topic.into(),
             section: Section::Presale,
@@ -598,7 +621,7 @@ mod tests {
                 .map(|h| {
                     (
                         &text[h.orig.start as usize..h.orig.end as usize],
-                        h.chars.clone(),
+                        h.chars.start..h.chars.end,
                     )
                 })
                 .collect();
@@ -620,7 +643,7 @@ mod tests {
             &text[h.orig.start as usize..h.orig.end as usize],
             "一二三四五六七八九"
         );
-        assert_eq!(h.chars, 100..109);
+        assert_eq!(h.chars, Span::new(100, 109));
     }
 
     #[test]

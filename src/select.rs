@@ -21,7 +21,7 @@ use crate::session::Session;
 use std::cmp::Ordering;
 
 /// The score parts of one candidate node, in the order they are compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Score {
     /// A whole-message keyword of the node was the whole message.
     pub whole: bool,
@@ -82,7 +82,7 @@ impl Score {
 }
 
 /// A node considered for a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Candidate {
     pub(crate) node: u32,
     pub(crate) score: Score,
@@ -110,54 +110,47 @@ impl Selection {
     }
 }
 
-/// Candidates kept inline when there are few (the usual case): a reply carries them
-/// for [`Reply::explain`](crate::Reply::explain) without a heap allocation.
+/// A short list kept inline when it has at most `N` items (the usual case), else on the
+/// heap: a reply carries its candidates and hits for [`Reply::explain`] and
+/// [`Reply::hits`] without an allocation.
+///
+/// [`Reply::explain`]: crate::Reply::explain
+/// [`Reply::hits`]: crate::Reply::hits
 #[derive(Debug, Clone)]
-pub(crate) enum Ranked {
-    Inline { len: u8, items: [Candidate; INLINE] },
-    Heap(Vec<Candidate>),
+pub(crate) enum Few<T, const N: usize> {
+    Inline { len: u8, items: [T; N] },
+    Heap(Vec<T>),
 }
 
-const INLINE: usize = 4;
-const NO_CANDIDATE: Candidate = Candidate {
-    node: 0,
-    score: Score {
-        whole: false,
-        coverage: 0,
-        distinct: 0,
-        priority: 0,
-        context: 0,
-        stage: 0,
-        order: 0,
-    },
-};
+/// Candidates inline: most messages hit one to three nodes.
+pub(crate) type Ranked = Few<Candidate, 4>;
 
-impl Default for Ranked {
-    fn default() -> Ranked {
-        Ranked::Inline {
+impl<T: Copy + Default, const N: usize> Default for Few<T, N> {
+    fn default() -> Self {
+        Few::Inline {
             len: 0,
-            items: [NO_CANDIDATE; INLINE],
+            items: [T::default(); N],
         }
     }
 }
 
-impl Ranked {
-    fn from_slice(list: &[Candidate]) -> Ranked {
-        if list.len() > INLINE {
-            return Ranked::Heap(list.to_vec());
+impl<T: Copy + Default, const N: usize> Few<T, N> {
+    pub(crate) fn from_slice(list: &[T]) -> Self {
+        if list.len() > N || N > usize::from(u8::MAX) {
+            return Few::Heap(list.to_vec());
         }
-        let mut items = [NO_CANDIDATE; INLINE];
+        let mut items = [T::default(); N];
         items[..list.len()].copy_from_slice(list);
-        Ranked::Inline {
+        Few::Inline {
             len: list.len() as u8,
             items,
         }
     }
 
-    pub(crate) fn as_slice(&self) -> &[Candidate] {
+    pub(crate) fn as_slice(&self) -> &[T] {
         match self {
-            Ranked::Inline { len, items } => &items[..usize::from(*len).min(INLINE)],
-            Ranked::Heap(v) => v,
+            Few::Inline { len, items } => &items[..usize::from(*len).min(N)],
+            Few::Heap(v) => v,
         }
     }
 }
@@ -262,7 +255,7 @@ pub(crate) fn select(
         ranked.swap(0, best);
     }
     Selection {
-        candidates: Ranked::from_slice(ranked),
+        candidates: Few::from_slice(ranked),
         vetoed: vetoed.to_vec(),
     }
 }

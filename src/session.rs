@@ -279,10 +279,12 @@ impl Session {
 const FNV_START: u32 = 0x811c_9dc5;
 
 /// FNV-1a: stable across runs, platforms and versions, unlike std's `RandomState`.
-fn fnv(mut h: u32, bytes: &[u8]) -> u32 {
-    for &b in bytes {
-        h ^= u32::from(b);
+const fn fnv(mut h: u32, bytes: &[u8]) -> u32 {
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u32;
         h = h.wrapping_mul(0x0100_0193);
+        i += 1;
     }
     h
 }
@@ -314,7 +316,8 @@ fn cut_id(mut id: String) -> String {
 }
 
 /// The number a reply key (a topic id, `#greeting` …) is stored under in a session.
-pub(crate) fn key_hash(key: &str) -> u32 {
+/// Computed once: at load for a topic, at compile time for the `#` keys.
+pub(crate) const fn key_hash(key: &str) -> u32 {
     fnv(FNV_START, key.as_bytes())
 }
 

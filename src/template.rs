@@ -32,6 +32,8 @@ pub(crate) struct Template {
     pub(crate) mark: Mark,
     /// Some part reads the current product.
     product: bool,
+    /// Every part is literal text: always renderable, read nothing.
+    plain: bool,
 }
 
 /// Who a reply variant is for: `for:` (a segment, by index in `buyers.segments`) and
@@ -145,29 +147,32 @@ impl Template {
             parts.push(Part::Lit(lit));
         }
         let product = parts.iter().any(|p| matches!(p, Part::Product { .. }));
+        let plain = parts.iter().all(|p| matches!(p, Part::Lit(_)));
         Ok(Template {
             parts,
             mark: Mark::default(),
             product,
+            plain,
         })
     }
 
     /// True when every capture and product attribute without a default is present.
     pub(crate) fn renderable(&self, vars: Vars<'_>) -> bool {
-        self.parts.iter().all(|p| match p {
-            Part::Lit(_) => true,
-            Part::Capture { name, default } => {
-                default.is_some()
-                    || vars.extra.iter().any(|(k, _)| k == name)
-                    || vars.captures.contains_key(name)
-            }
-            Part::Product { attr, default } => {
-                default.is_some()
-                    || vars
-                        .product
-                        .is_some_and(|pr| pr.value(attr, vars.captures).is_some())
-            }
-        })
+        self.plain
+            || self.parts.iter().all(|p| match p {
+                Part::Lit(_) => true,
+                Part::Capture { name, default } => {
+                    default.is_some()
+                        || vars.extra.iter().any(|(k, _)| k == name)
+                        || vars.captures.contains_key(name)
+                }
+                Part::Product { attr, default } => {
+                    default.is_some()
+                        || vars
+                            .product
+                            .is_some_and(|pr| pr.value(attr, vars.captures).is_some())
+                }
+            })
     }
 
     /// Whether some part reads the current product.

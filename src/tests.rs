@@ -373,7 +373,7 @@ fn hits_carry_original_spans_and_explain_names_the_deciding_part() {
     let msg = "退 貨運費谁出？";
     let r = e.reply_at(&mut s, msg, at(QUIET));
     let spans: Vec<(&str, &str)> = r
-        .hits
+        .hits()
         .iter()
         .map(|h| (h.topic, &msg[h.span.clone()]))
         .collect();

@@ -46,7 +46,7 @@ fn the_bundled_rules_answer_a_typical_conversation() {
     let r = e.reply_at(&mut s, "我要退貨！！😭", t);
     assert_eq!((r.kind, r.topic()), (ReplyKind::Answer, Some("return")));
     let spans: Vec<&str> = r
-        .hits
+        .hits()
         .iter()
         .filter(|h| h.topic == "return")
         .map(|h| &"我要退貨！！😭"[h.span.clone()])

@@ -46,7 +46,7 @@ fn a_long_message_is_cut_on_a_char_boundary_and_still_answered() {
     let r = engine.reply_at(&mut s, "尺码偏大", noon());
     assert!(r.truncated);
     assert_eq!(r.topic(), Some("size"));
-    assert!(r.hits.iter().all(|h| h.span.end <= 9), "{:?}", r.hits);
+    assert!(r.hits().iter().all(|h| h.span.end <= 9), "{:?}", r.hits());
     assert!(r.text.ends_with("标准码"), "{}", r.text);
 
     let r = engine.reply_at(&mut s, "尺码偏大吗", noon());
@@ -64,7 +64,11 @@ fn the_default_limit_is_4096_bytes() {
     let straddling = format!("{pad}退货");
     let r = engine.reply_at(&mut Session::new("b"), &straddling, noon());
     assert!(r.truncated);
-    assert!(r.hits.iter().all(|h| h.topic != "return"), "{:?}", r.hits);
+    assert!(
+        r.hits().iter().all(|h| h.topic != "return"),
+        "{:?}",
+        r.hits()
+    );
     assert!(!r.text.is_empty());
     // Before the limit: seen, and the message is not cut when it fits exactly.
     let fits = format!("退货{}", "a".repeat(4090));

@@ -179,7 +179,11 @@ fn keywords_inside_a_product_name_are_part_of_the_name() {
     // 真丝 (a material keyword) is inside 真丝衬衫: the question is about shipping.
     let r = e.reply_at(&mut s, "真丝衬衫发货快吗", now());
     assert_eq!(r.topic(), Some("ship_time"));
-    assert!(r.hits.iter().all(|h| h.topic != "material"), "{:?}", r.hits);
+    assert!(
+        r.hits().iter().all(|h| h.topic != "material"),
+        "{:?}",
+        r.hits()
+    );
     // Alone, 真丝 is still a material question.
     assert_eq!(
         e.reply_at(&mut s, "是真丝的吗", now()).topic(),

@@ -46,7 +46,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
             // `whole:` words are listed too; keep those that hit inside a sentence.
             let alone = engine.reply_at(&mut Session::new("k"), source, noon());
             let contained = alone
-                .hits
+                .hits()
                 .iter()
                 .any(|h| h.keyword == source && h.kind == HitKind::Keyword);
             if contained && normalized.chars().count() >= 2 {
@@ -228,8 +228,9 @@ proptest! {
         let message = format!("{before}{written}{after}");
         let want = before.len() + kept.start..before.len() + kept.end;
         let r = f.engine.reply_at(&mut Session::new("p"), &message, noon());
-        let hit = r.hits.iter().find(|h| h.keyword == keyword && h.topic == topic);
-        prop_assert!(hit.is_some(), "{:?} not found in {:?}; hits {:?}", keyword, message, r.hits);
+        let hits = r.hits();
+        let hit = hits.iter().find(|h| h.keyword == keyword && h.topic == topic);
+        prop_assert!(hit.is_some(), "{:?} not found in {:?}; hits {:?}", keyword, message, hits);
         let hit = hit.map(|h| h.span.clone()).unwrap_or_default();
         prop_assert_eq!(&hit, &want, "{:?} in {:?}", keyword, message);
         prop_assert_eq!(normalize(&message[hit]), normalize(keyword));
@@ -251,8 +252,8 @@ proptest! {
             message.push_str(&gaps[(i + 1) % gaps.len()]);
         }
         let r = f.engine.reply_at(&mut Session::new("p"), &message, noon());
-        prop_assert!(!r.hits.is_empty());
-        for h in r.hits.iter().filter(|h| h.kind != HitKind::Pattern) {
+        prop_assert!(!r.hits().is_empty());
+        for h in r.hits().iter().filter(|h| h.kind != HitKind::Pattern) {
             let Some(text) = message.get(h.span.clone()) else {
                 return Err(TestCaseError::fail(format!("{:?} is not a char range of {message:?}", h.span)));
             };

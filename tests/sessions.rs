@@ -65,7 +65,7 @@ fn answer(engine: &Engine, session: &mut Session, turn: usize) -> Seen {
         handoff: r.handoff,
         notice: r.notice.map(str::to_owned),
         hits: r
-            .hits
+            .hits()
             .iter()
             .map(|h| (h.span.clone(), h.keyword.to_owned(), h.topic.to_owned()))
             .collect(),

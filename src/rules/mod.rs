@@ -110,6 +110,8 @@ pub(crate) struct PatternRule {
 #[derive(Debug, Clone)]
 pub(crate) struct Node {
     pub(crate) topic: String,
+    /// `key_hash(topic)`: where the session keeps the variant sent last.
+    pub(crate) key: u32,
     pub(crate) name: String,
     pub(crate) section: Section,
     pub(crate) parent: Option<usize>,
@@ -653,6 +655,7 @@ impl Validator {
                 .name
                 .as_ref()
                 .map_or_else(|| topic.clone(), |n| n.value.clone()),
+            key: crate::session::key_hash(&topic),
             topic,
             section,
             parent,

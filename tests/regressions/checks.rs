@@ -37,7 +37,7 @@ pub fn reply(data: &[u8]) {
     for message in text.split('\n').take(6) {
         let reply = apparel().reply_at(&mut session, message, now);
         assert!(!reply.text.is_empty(), "empty reply to {message:?}");
-        for hit in &reply.hits {
+        for hit in &reply.hits() {
             assert!(
                 message.get(hit.span.clone()).is_some(),
                 "span {:?} of {:?} is not a char range of {message:?}",
@@ -73,7 +73,7 @@ pub fn normalize(data: &[u8]) {
     let mut session = Session::new("fuzz");
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000);
     let reply = apparel().reply_at(&mut session, &text, now);
-    for hit in &reply.hits {
+    for hit in &reply.hits() {
         let Some(spanned) = text.get(hit.span.clone()) else {
             panic!(
                 "span {:?} of {:?} is not a char range of {text:?}",
