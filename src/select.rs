@@ -367,4 +367,23 @@ mod tests {
         let mut apart = vec![(6, 8), (0, 1)];
         assert_eq!(covered_chars(&mut apart), 3);
     }
+
+    #[test]
+    fn coverage_of_one_to_three_spans_matches_counting_positions() {
+        // Every span list of up to three spans within 0..5, against a brute count.
+        let all: Vec<(u32, u32)> = (0..5).flat_map(|s| (s..=5).map(move |e| (s, e))).collect();
+        let brute = |spans: &[(u32, u32)]| {
+            (0..5)
+                .filter(|&p| spans.iter().any(|&(s, e)| s <= p && p < e))
+                .count() as u32
+        };
+        for &a in &all {
+            for &b in &all {
+                for list in [vec![a], vec![a, b], vec![a, b, (1, 3)]] {
+                    let want = brute(&list);
+                    assert_eq!(covered_chars(&mut list.clone()), want, "{list:?}");
+                }
+            }
+        }
+    }
 }

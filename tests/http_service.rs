@@ -747,9 +747,12 @@ async fn redis_replicas_continue_a_conversation_as_one_service_would() {
         shared[7]["topic"], "return_fee",
         "the order number was kept"
     );
-    assert_eq!(
-        (kind(9), &shared[9]["handoff"]),
-        ("handoff".to_owned(), &json!(true))
+    // The service reads the wall clock: outside apparel's agent hours (09:00–24:00,
+    // Asia/Shanghai) the handoff is `handoff_off_hours`.
+    assert!(
+        kind(9).starts_with("handoff") && shared[9]["handoff"] == json!(true),
+        "{}",
+        shared[9]
     );
 
     // In Redis: the JSON of a kefu::Session under the prefix, expiring like --session-ttl.
