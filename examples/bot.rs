@@ -441,10 +441,11 @@ fn explanation(message: &str, reply: &Reply<'_>) -> String {
     if let Some(p) = reply.product() {
         s.push_str(&format!("product: {} ({})\n", p.name(), p.id()));
     }
-    if reply.hits().is_empty() {
+    let hits = reply.hits();
+    if hits.is_empty() {
         s.push_str("hits: none\n");
     }
-    for h in &reply.hits() {
+    for h in &hits {
         let start = message[..h.span.start].chars().count();
         let end = start + message[h.span.clone()].chars().count();
         let written = &message[h.span.clone()];
