@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Location, Problem};
 use crate::matcher::{Matcher, MatcherKind, RawHit, Scan, Via};
 use crate::product::{Mention, ProductRef};
 use crate::rules::{self, Limits, RuleSet, Section, TermKind};
-use crate::select::{self, Candidate, Few, Score, Selection};
+use crate::select::{self, Candidate, Few, NodeInfo, Score, Selection};
 use crate::session::Session;
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     pub(crate) rules: RuleSet,
     pub(crate) matcher: Matcher,
     pub(crate) topic_index: HashMap<String, usize>,
+    /// What selection reads of each node, densely (see [`NodeInfo`]).
+    pub(crate) node_info: Vec<NodeInfo>,
     pub(crate) max_message_bytes: usize,
 }
 
@@ -178,6 +180,7 @@ impl EngineBuilder {
             .map(|(i, n)| (n.topic.clone(), i))
             .collect();
         Ok(Engine(Arc::new(Inner {
+            node_info: NodeInfo::table(&rules.nodes),
             rules,
             matcher,
             topic_index,
@@ -277,11 +280,12 @@ impl Engine {
             kind = Some(k);
         }
         let winner = selection.winner().map(|c| c.node as usize);
-        let mut handoff = selection
-            .candidates
-            .as_slice()
-            .iter()
-            .any(|c| rules.nodes.get(c.node as usize).is_some_and(|n| n.handoff));
+        let mut handoff = selection.candidates.as_slice().iter().any(|c| {
+            inner
+                .node_info
+                .get(c.node as usize)
+                .is_some_and(|n| n.handoff)
+        });
         let fb = &rules.fallback;
         let body_kind = match winner.and_then(|w| rules.nodes.get(w).map(|n| (w, n))) {
             Some((_, node)) => {
@@ -392,7 +396,7 @@ impl Engine {
                 session.store_capture(name, value);
             }
         }
-        let selection = select::select(nodes, scan, work, session, last);
+        let selection = select::select(&inner.node_info, scan, work, session, last);
         // Kept raw (and inline when few): `Reply::hits` resolves them when asked.
         (selection, Few::from_slice(&scan.hits), scan.signals)
     }
@@ -584,6 +588,7 @@ impl Engine {
             + rules
             + self.0.rules.products.heap_bytes()
             + self.0.topic_index.len() * 48
+            + self.0.node_info.capacity() * std::mem::size_of::<NodeInfo>()
     }
 }
 
