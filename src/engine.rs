@@ -804,8 +804,9 @@ pub struct Reply<'e> {
 
 impl<'e> Reply<'e> {
     /// What matched, ordered by position in the message: one per distinct keyword or
-    /// pattern and node, at its first occurrence. Built when asked (a reply keeps the
-    /// raw hits, so answering costs nothing for a host that never reads them).
+    /// pattern and node, at its first occurrence. Built on each call: a reply keeps
+    /// the raw hits (inline when there are at most four), so a host that never reads
+    /// them does not pay for resolving and sorting them.
     ///
     /// ```
     /// let engine = kefu::Engine::from_yaml_str(r#"
