@@ -222,14 +222,14 @@ pub(crate) fn render_variant_for(
     if n == 0 {
         return;
     }
+    let vars = Vars {
+        captures: &session.captures,
+        extra: want.extra,
+        product: want.product,
+    };
     if n == 1 {
         // Nothing to rotate: the one variant, renderable or not (a missing capture
         // renders as its default), and no rotation to record.
-        let vars = Vars {
-            captures: &session.captures,
-            extra: want.extra,
-            product: want.product,
-        };
         templates[0].render_into(vars, out);
         return;
     }
@@ -237,11 +237,6 @@ pub(crate) fn render_variant_for(
     let start = match last {
         Some(last) => (last + 1) % n,
         None => session.seed(key) as usize % n,
-    };
-    let vars = Vars {
-        captures: &session.captures,
-        extra: want.extra,
-        product: want.product,
     };
     // With a current product, the variants about it answer when one can: a fact about
     // the buyer's item beats a tone chosen for the buyer.
