@@ -50,7 +50,75 @@ pub(crate) struct Inner {
     pub(crate) topic_index: HashMap<String, usize>,
     /// What selection reads of each node, densely (see [`NodeInfo`]).
     pub(crate) node_info: Vec<NodeInfo>,
+    /// What answering reads of each node, densely (see [`Answers`]).
+    answers: Answers,
     pub(crate) max_message_bytes: usize,
+}
+
+/// What answering a node reads, for every node in one dense table plus one text: its
+/// topic and section (the session remembers them) and, when its reply is one fixed text
+/// (the usual quick phrase), that text. Answering then reads one 12-byte record and
+/// one run of text, instead of the node, its list of templates, the template's parts
+/// and their strings: four dependent reads, most of them cache misses in a large rule
+/// set.
+#[derive(Debug, Default)]
+struct Answers {
+    /// Per node: its topic and then its fixed reply text, if any, in `text`.
+    index: Vec<Answer>,
+    text: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Answer {
+    start: u32,
+    topic_len: u32,
+    /// Length of the fixed reply text after the topic; `NOT_FIXED` when the reply is
+    /// not one fixed text.
+    fixed_len: u32,
+    section: Section,
+}
+
+const NOT_FIXED: u32 = u32::MAX;
+
+impl Answers {
+    /// `None` when the texts would not fit `u32` offsets; answering then reads the nodes.
+    fn new(nodes: &[rules::Node]) -> Option<Answers> {
+        let mut out = Answers::default();
+        for n in nodes {
+            let fixed = match n.reply.as_slice() {
+                [t] => t.fixed_text(),
+                _ => None,
+            };
+            let start = u32::try_from(out.text.len()).ok()?;
+            out.text.push_str(&n.topic);
+            out.text.push_str(fixed.unwrap_or(""));
+            u32::try_from(out.text.len()).ok()?;
+            out.index.push(Answer {
+                start,
+                topic_len: n.topic.len() as u32,
+                fixed_len: fixed.map_or(NOT_FIXED, |f| f.len() as u32),
+                section: n.section,
+            });
+        }
+        Some(out)
+    }
+
+    /// The node's topic, section and fixed reply text, if the table has the node.
+    #[inline]
+    fn get(&self, node: usize) -> Option<(&str, Section, Option<&str>)> {
+        let a = self.index.get(node)?;
+        let (start, mid) = (a.start as usize, (a.start + a.topic_len) as usize);
+        let topic = self.text.get(start..mid)?;
+        let fixed = match a.fixed_len {
+            NOT_FIXED => None,
+            len => self.text.get(mid..mid + len as usize),
+        };
+        Some((topic, a.section, fixed))
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.index.capacity() * std::mem::size_of::<Answer>() + self.text.capacity()
+    }
 }
 
 impl fmt::Debug for Engine {
@@ -181,6 +249,7 @@ impl EngineBuilder {
             .collect();
         Ok(Engine(Arc::new(Inner {
             node_info: NodeInfo::table(&rules.nodes),
+            answers: Answers::new(&rules.nodes).unwrap_or_default(),
             rules,
             matcher,
             topic_index,
@@ -288,19 +357,30 @@ impl Engine {
         });
         let fb = &rules.fallback;
         let body_kind = match winner.and_then(|w| rules.nodes.get(w).map(|n| (w, n))) {
-            Some((_, node)) => {
-                let kind = if node.handoff {
+            Some((w, node)) => {
+                let answer = inner.answers.get(w);
+                let fixed = answer.and_then(|(_, _, fixed)| fixed);
+                // `node` is only read off the usual path: its fields are cold in a
+                // large rule set (see `Answers`).
+                let kind = if inner.node_info.get(w).is_some_and(|n| n.handoff) {
                     let (r, k) = (&node.reply, node.key);
                     compose::render_handoff(rules, r, k, &want, now, session, &mut out)
                 } else if buyer.anger_handoff {
                     let r = &fb.handoff_reply;
                     compose::render_handoff(rules, r, keys::HANDOFF, &want, now, session, &mut out)
+                } else if let Some(text) = fixed {
+                    // What `render_variant_for` renders of one variable-free variant.
+                    out.push_str(text);
+                    ReplyKind::Answer
                 } else {
                     compose::render_variant_for(&node.reply, node.key, &want, session, &mut out);
                     ReplyKind::Answer
                 };
                 session.fallbacks_in_row = 0;
-                session.remember_topic(&node.topic, node.section);
+                match answer {
+                    Some((topic, section, _)) => session.remember_topic(topic, section),
+                    None => session.remember_topic(&node.topic, node.section),
+                }
                 kind
             }
             None => {
@@ -589,6 +669,7 @@ impl Engine {
             + self.0.rules.products.heap_bytes()
             + self.0.topic_index.len() * 48
             + self.0.node_info.capacity() * std::mem::size_of::<NodeInfo>()
+            + self.0.answers.heap_bytes()
     }
 }
 
@@ -1116,7 +1197,69 @@ impl fmt::Display for TestOutcome {
 
 #[cfg(test)]
 mod tests {
-    use super::truncate;
+    use super::{truncate, Engine, ReplyKind, Section};
+    use crate::Session;
+
+    const ANSWERS: &str = r#"
+shop: { name: 衣见, agent: 小衣 }
+first_reply: { greeting: ["亲,您好"] }
+buyers:
+  segments: [{ id: student, name: 学生党, signals: [学生] }]
+presale:
+  - { topic: hello, keywords: [在吗], reply: ["在的亲~"] }
+  - { topic: agent, keywords: [客服], reply: ["{agent}为您服务"] }
+  - topic: size
+    keywords: [身高]
+    patterns: ['(?P<height>1[4-8]\d)cm']
+    reply: ["{height|您的身高}建议M码"]
+  - { topic: color, keywords: [颜色], reply: ["黑色", "白色"] }
+  - { topic: student, keywords: [学生价], reply: [{ for: student, text: "学生九折" }] }
+aftersale:
+  - { topic: refund, keywords: [退款], handoff: true, reply: ["为您转接售后"] }
+fallback: { reply: ["稍等"], handoff_after: 0 }
+"#;
+
+    #[test]
+    fn answers_keep_a_node_s_one_fixed_reply_and_only_that() {
+        let engine = Engine::from_yaml_str(ANSWERS).unwrap();
+        let answers = &engine.0.answers;
+        let got: Vec<_> = (0..engine.0.rules.nodes.len())
+            .map(|i| answers.get(i).unwrap())
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("hello", Section::Presale, Some("在的亲~")),
+                // Constants are substituted at load: the text is fixed.
+                ("agent", Section::Presale, Some("小衣为您服务")),
+                // A capture or a choice of variants is rendered at reply time.
+                ("size", Section::Presale, None),
+                ("color", Section::Presale, None),
+                // One variant is sent whoever it is marked for.
+                ("student", Section::Presale, Some("学生九折")),
+                ("refund", Section::Aftersale, Some("为您转接售后")),
+            ]
+        );
+        assert!(answers.get(6).is_none());
+    }
+
+    #[test]
+    fn a_fixed_reply_answers_remembers_its_topic_and_still_hands_off() {
+        let engine = Engine::from_yaml_str(ANSWERS).unwrap();
+        let mut session = Session::new("b");
+        let first = engine.reply(&mut session, "在吗");
+        assert_eq!(first.text, "亲,您好\n在的亲~");
+        assert_eq!(session.last_topic(), Some("hello"));
+        let next = engine.reply(&mut session, "客服在吗,学生价呢");
+        assert_eq!(
+            (next.kind, next.text.as_str()),
+            (ReplyKind::Answer, "学生九折")
+        );
+        assert_eq!(session.last_topic(), Some("student"));
+        let refund = engine.reply(&mut session, "我要退款");
+        assert!(refund.handoff, "{refund:?}");
+        assert_eq!(session.last_topic(), Some("refund"));
+    }
 
     #[test]
     fn truncate_cuts_on_a_char_boundary_and_says_so() {

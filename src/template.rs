@@ -175,6 +175,14 @@ impl Template {
             })
     }
 
+    /// The whole text of a template without variables.
+    pub(crate) fn fixed_text(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [Part::Lit(text)] => Some(text),
+            _ => None,
+        }
+    }
+
     /// Whether some part reads the current product.
     pub(crate) fn uses_product(&self) -> bool {
         self.product
