@@ -10,6 +10,10 @@
 //! The closest peer, matcher_rs, is timed in the same groups by `benches/peer.rs`, a
 //! binary of its own because linking matcher_rs changes the global allocator.
 //!
+//! `KEFU_BENCH_PAIRED=200 cargo bench --bench matching` measures only the targets'
+//! ratios, in pairs within each round (see `paired`): the cross-check of criterion's
+//! ratios on a host whose speed drifts.
+//!
 //! `cargo bench --bench matching` runs it all (about 17 minutes on 2 cores);
 //! `KEFU_BENCH_QUICK=1` shrinks sizes and times for a smoke run; `cargo test --benches`
 //! runs every bench once on tiny data. BENCHMARKS.md has the numbers and how to read
@@ -431,9 +435,107 @@ fn profile_normalize(msgs: &[String]) -> usize {
         .sum()
 }
 
+/// `KEFU_BENCH_PAIRED=R`: the targets' ratios measured in pairs. Each of `R` rounds
+/// times one batch of the 5,000 messages through `reply` (fresh sessions), the raw
+/// daachorse scan and the fused normalize+scan, for every rule set, in an order that
+/// rotates from round to round (each batch run twice in a row and the second timed, so
+/// caches are as warm as in criterion's repeated iterations); a ratio is taken within each round and the median of
+/// those is printed, with the median time of each. On a shared host whose speed drifts
+/// from minute to minute this cancels the drift that separates criterion's
+/// measurements of two functions (several seconds each, one after the other).
+fn paired(rounds: usize) {
+    use std::time::Instant;
+    let (msgs, source) = messages(5_000);
+    let norm: Vec<String> = msgs.iter().map(|m| kefu::normalize::normalize(m)).collect();
+    let sets: Vec<(
+        String,
+        Engine,
+        daachorse::CharwiseDoubleArrayAhoCorasick<u32>,
+    )> = common::rule_sets(Mode::Full)
+        .map(|(label, yaml)| {
+            let engine = Engine::from_yaml_str(&yaml).expect("rule set loads");
+            let d = daachorse::CharwiseDoubleArrayAhoCorasick::<u32>::new(engine_keywords(&engine))
+                .expect("builds");
+            (label, engine, d)
+        })
+        .collect();
+    const WHAT: [&str; 3] = ["reply", "daachorse", "fused_normalize_scan"];
+    // times[set][what][round], in ns per message
+    let mut times = vec![[vec![], vec![], vec![]]; sets.len()];
+    let mut sessions = vec![fresh(); msgs.len()];
+    let per_msg = |t: Instant| t.elapsed().as_nanos() as f64 / msgs.len() as f64;
+    for round in 0..rounds {
+        for k in 0..sets.len() * WHAT.len() {
+            let k = (k + round) % (sets.len() * WHAT.len());
+            let (i, w) = (k / WHAT.len(), k % WHAT.len());
+            let (_, engine, d) = &sets[i];
+            // Twice, timing the second: warm caches, as in criterion's repeated runs.
+            let mut t = Instant::now();
+            for _ in 0..2 {
+                sessions.iter_mut().for_each(|s| *s = fresh());
+                t = Instant::now();
+                match w {
+                    0 => {
+                        for (s, m) in sessions.iter_mut().zip(&msgs) {
+                            black_box(engine.reply(s, black_box(m)));
+                        }
+                    }
+                    1 => {
+                        black_box(
+                            norm.iter()
+                                .map(|t| daachorse_count(d, black_box(t)))
+                                .sum::<usize>(),
+                        );
+                    }
+                    _ => {
+                        black_box(
+                            msgs.iter()
+                                .map(|m| fused_count(d, black_box(m)))
+                                .sum::<usize>(),
+                        );
+                    }
+                }
+            }
+            times[i][w].push(per_msg(t));
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ratio = |a: &[f64], b: &[f64]| median(a.iter().zip(b).map(|(x, y)| x / y).collect());
+    let base = sets.iter().position(|(l, _, _)| l == "1000").unwrap_or(0);
+    println!(
+        "paired: {rounds} rounds of {} {source:?} messages\n\n\
+         | rule set | reply | daachorse | fused_normalize_scan | reply ÷ daachorse | reply ÷ fused | reply ÷ reply at 1k |\n\
+         |---|--:|--:|--:|--:|--:|--:|",
+        msgs.len()
+    );
+    for (i, (label, _, _)) in sets.iter().enumerate() {
+        let [r, d, f] = &times[i];
+        println!(
+            "| {label} | {:.0} ns | {:.0} ns | {:.0} ns | {:.2}× | {:.2}× | {:.2}× |",
+            median(r.clone()),
+            median(d.clone()),
+            median(f.clone()),
+            ratio(r, d),
+            ratio(r, f),
+            ratio(r, &times[base][0]),
+        );
+    }
+}
+
 fn main() {
     if let Ok(which) = std::env::var("KEFU_BENCH_PROFILE") {
         profile(&which);
+        return;
+    }
+    if let Some(rounds) = std::env::var("KEFU_BENCH_PAIRED")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .filter(|&r: &usize| r > 0)
+    {
+        paired(rounds);
         return;
     }
     let mode = Mode::detect();

@@ -496,8 +496,8 @@ pub fn daachorse_count(d: &CharwiseDoubleArrayAhoCorasick<u32>, text: &str) -> u
 
 /// What a reply cannot avoid: normalize the raw message char by char and feed each
 /// kept char straight into daachorse's overlapping stepper (no normalized string, no
-/// offset table), counting occurrences. Not what the engine does today (it normalizes
-/// into a buffer, then scans); the floor for a fused design.
+/// offset table), counting occurrences. The engine's scan does this and also keeps
+/// each kept char's original byte span and records the hits: this is its floor.
 #[inline]
 pub fn fused_count(d: &CharwiseDoubleArrayAhoCorasick<u32>, raw: &str) -> usize {
     let mut stepper = d.find_overlapping_stepper();
