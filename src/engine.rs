@@ -83,7 +83,10 @@ const NOT_FIXED: u32 = u32::MAX;
 impl Answers {
     /// `None` when the texts would not fit `u32` offsets; answering then reads the nodes.
     fn new(nodes: &[rules::Node]) -> Option<Answers> {
-        let mut out = Answers::default();
+        let mut out = Answers {
+            index: Vec::with_capacity(nodes.len()),
+            text: String::new(),
+        };
         for n in nodes {
             let fixed = match n.reply.as_slice() {
                 [t] => t.fixed_text(),
@@ -100,6 +103,7 @@ impl Answers {
                 section: n.section,
             });
         }
+        out.text.shrink_to_fit();
         Some(out)
     }
 
