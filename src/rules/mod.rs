@@ -1,4 +1,4 @@
-//! Rule files: the YAML model, loading, and validation into a [`RuleSet`].
+//! Rule files: the YAML model, loading, and validation into the compiled rule set.
 //!
 //! Validation walks the whole file and collects every problem (with file, line,
 //! column and rule path) before giving up, so an author fixes a file in one round.
