@@ -436,26 +436,29 @@ fn profile_normalize(msgs: &[String]) -> usize {
 }
 
 /// `KEFU_BENCH_PAIRED=R`: the targets' ratios measured in pairs. Each of `R` rounds
-/// times one batch of the 5,000 messages through `reply` (fresh sessions), the raw
+/// times one batch of messages (5,000 under `cargo bench`; the mode's sizes and batch,
+/// so `cargo test --bench matching` runs it on tiny data) through `reply` (fresh sessions), the raw
 /// daachorse scan and the fused normalize+scan, for every rule set, in an order that
 /// rotates from round to round (each batch run twice in a row and the second timed, so
 /// caches are as warm as in criterion's repeated iterations); a ratio is taken within each round and the median of
 /// those is printed, with the median time of each. On a shared host whose speed drifts
 /// from minute to minute this cancels the drift that separates criterion's
 /// measurements of two functions (several seconds each, one after the other).
-fn paired(rounds: usize) {
+fn paired(mode: Mode, rounds: usize) {
     use std::time::Instant;
-    let (msgs, source) = messages(5_000);
+    let (msgs, source) = messages(mode.batch());
     let norm: Vec<String> = msgs.iter().map(|m| kefu::normalize::normalize(m)).collect();
-    let sets: Vec<(
-        String,
-        Engine,
-        daachorse::CharwiseDoubleArrayAhoCorasick<u32>,
-    )> = common::rule_sets(Mode::Full)
+    type Daachorse = daachorse::CharwiseDoubleArrayAhoCorasick<u32>;
+    let sets: Vec<(String, Engine, Daachorse)> = common::rule_sets(mode)
         .map(|(label, yaml)| {
             let engine = Engine::from_yaml_str(&yaml).expect("rule set loads");
-            let d = daachorse::CharwiseDoubleArrayAhoCorasick::<u32>::new(engine_keywords(&engine))
-                .expect("builds");
+            let d = Daachorse::new(engine_keywords(&engine)).expect("builds");
+            // What is timed answers right: the probe, and the fused scan finds what the
+            // raw scan of the normalized text finds.
+            assert_eq!(topic(&engine, "我要退貨！！😭").as_deref(), Some("return"));
+            let raw: usize = norm.iter().map(|t| daachorse_count(&d, t)).sum();
+            let fused: usize = msgs.iter().map(|m| fused_count(&d, m)).sum();
+            assert_eq!(raw, fused, "fused and raw scans disagree ({label})");
             (label, engine, d)
         })
         .collect();
@@ -535,7 +538,7 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .filter(|&r: &usize| r > 0)
     {
-        paired(rounds);
+        paired(Mode::detect(), rounds);
         return;
     }
     let mode = Mode::detect();
