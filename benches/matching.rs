@@ -437,13 +437,14 @@ fn profile_normalize(msgs: &[String]) -> usize {
 
 /// `KEFU_BENCH_PAIRED=R`: the targets' ratios measured in pairs. Each of `R` rounds
 /// times one batch of messages (5,000 under `cargo bench`; the mode's sizes and batch,
-/// so `cargo test --bench matching` runs it on tiny data) through `reply` (fresh sessions), the raw
-/// daachorse scan and the fused normalize+scan, for every rule set, in an order that
-/// rotates from round to round (each batch run twice in a row and the second timed, so
-/// caches are as warm as in criterion's repeated iterations); a ratio is taken within each round and the median of
-/// those is printed, with the median time of each. On a shared host whose speed drifts
-/// from minute to minute this cancels the drift that separates criterion's
-/// measurements of two functions (several seconds each, one after the other).
+/// so `cargo test --bench matching` runs it on tiny data) through `reply` (fresh
+/// sessions), the raw daachorse scan and the fused normalize+scan, for every rule set,
+/// in an order that rotates from round to round (each batch run twice in a row and the
+/// second timed, so caches are as warm as in criterion's repeated iterations). A ratio
+/// is taken within each round; the median of those is printed, with the median time of
+/// each. On a shared host whose speed drifts from minute to minute this cancels the
+/// drift that separates criterion's measurements of two functions (several seconds
+/// each, one after the other).
 fn paired(mode: Mode, rounds: usize) {
     use std::time::Instant;
     let (msgs, source) = messages(mode.batch());
@@ -535,9 +536,11 @@ fn main() {
     }
     if let Some(rounds) = std::env::var("KEFU_BENCH_PAIRED")
         .ok()
-        .and_then(|r| r.parse().ok())
-        .filter(|&r: &usize| r > 0)
+        .filter(|v| !v.is_empty() && v != "0")
     {
+        let rounds = rounds
+            .parse()
+            .expect("KEFU_BENCH_PAIRED: a number of rounds, or 0 for the criterion suite");
         paired(Mode::detect(), rounds);
         return;
     }
