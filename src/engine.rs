@@ -71,17 +71,21 @@ struct Answers {
 #[derive(Debug, Clone, Copy)]
 struct Answer {
     start: u32,
-    topic_len: u32,
     /// Length of the fixed reply text after the topic; `NOT_FIXED` when the reply is
     /// not one fixed text.
     fixed_len: u32,
+    /// Topics are at most `MAX_TOPIC_BYTES` (checked at load).
+    topic_len: u8,
     section: Section,
 }
+
+const _: () = assert!(std::mem::size_of::<Answer>() == 12);
 
 const NOT_FIXED: u32 = u32::MAX;
 
 impl Answers {
-    /// `None` when the texts would not fit `u32` offsets; answering then reads the nodes.
+    /// `None` when the texts would not fit `u32` offsets (or a topic its `u8` length);
+    /// answering then reads the nodes.
     fn new(nodes: &[rules::Node]) -> Option<Answers> {
         let mut out = Answers {
             index: Vec::with_capacity(nodes.len()),
@@ -98,7 +102,7 @@ impl Answers {
             u32::try_from(out.text.len()).ok()?;
             out.index.push(Answer {
                 start,
-                topic_len: n.topic.len() as u32,
+                topic_len: u8::try_from(n.topic.len()).ok()?,
                 fixed_len: fixed.map_or(NOT_FIXED, |f| f.len() as u32),
                 section: n.section,
             });
@@ -111,7 +115,8 @@ impl Answers {
     #[inline]
     fn get(&self, node: usize) -> Option<(&str, Section, Option<&str>)> {
         let a = self.index.get(node)?;
-        let (start, mid) = (a.start as usize, (a.start + a.topic_len) as usize);
+        let start = a.start as usize;
+        let mid = start + usize::from(a.topic_len);
         let topic = self.text.get(start..mid)?;
         let fixed = match a.fixed_len {
             NOT_FIXED => None,

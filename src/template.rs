@@ -32,8 +32,6 @@ pub(crate) struct Template {
     pub(crate) mark: Mark,
     /// Some part reads the current product.
     product: bool,
-    /// Every part is literal text: always renderable, read nothing.
-    plain: bool,
 }
 
 /// Who a reply variant is for: `for:` (a segment, by index in `buyers.segments`) and
@@ -147,18 +145,16 @@ impl Template {
             parts.push(Part::Lit(lit));
         }
         let product = parts.iter().any(|p| matches!(p, Part::Product { .. }));
-        let plain = parts.iter().all(|p| matches!(p, Part::Lit(_)));
         Ok(Template {
             parts,
             mark: Mark::default(),
             product,
-            plain,
         })
     }
 
     /// True when every capture and product attribute without a default is present.
     pub(crate) fn renderable(&self, vars: Vars<'_>) -> bool {
-        self.plain
+        self.fixed_text().is_some()
             || self.parts.iter().all(|p| match p {
                 Part::Lit(_) => true,
                 Part::Capture { name, default } => {
@@ -175,7 +171,8 @@ impl Template {
             })
     }
 
-    /// The whole text of a template without variables.
+    /// The whole text of a template without variables (parsing leaves such a template
+    /// one literal part: constants are substituted into it).
     pub(crate) fn fixed_text(&self) -> Option<&str> {
         match self.parts.as_slice() {
             [Part::Lit(text)] => Some(text),
