@@ -166,7 +166,7 @@ fn bench_keywords(c: &mut Criterion, mode: Mode, sets: &[Set], msgs: &[String], 
         g.bench_function(BenchmarkId::new("normalize", p), |b| {
             b.iter(|| {
                 for m in msgs {
-                    black_box(kefu::normalize::normalize(black_box(m)));
+                    black_box(kefu::normalize(black_box(m)));
                 }
             })
         });
@@ -229,13 +229,13 @@ fn bench_message_len(c: &mut Criterion, mode: Mode, set: &Set) {
     g.sample_size(if mode == Mode::Quick { 10 } else { 30 });
     for case in fixed_cases(mode) {
         let text = case.text.as_str();
-        let norm = kefu::normalize::normalize(text);
+        let norm = kefu::normalize(text);
         let norm = norm.as_str();
         // Checks: the baselines agree; the engine hits what they hit; probes answer.
         let (occurrences, distinct) = common::check_baselines(base, &[norm.to_owned()]);
         assert_eq!(fused_count(&base.daachorse, text), occurrences);
         let reply = engine.reply(&mut fresh(), text);
-        assert!(!reply.truncated);
+        assert!(!reply.truncated());
         assert_eq!(reply.hits().len(), distinct, "{}", case.name);
         if case.name.starts_with("repeat") {
             assert_eq!(reply.topic(), Some("return"));
@@ -272,7 +272,7 @@ fn bench_message_len(c: &mut Criterion, mode: Mode, set: &Set) {
             });
         }
         g.bench_function(BenchmarkId::new("normalize", p), |b| {
-            b.iter(|| kefu::normalize::normalize(black_box(text)))
+            b.iter(|| kefu::normalize(black_box(text)))
         });
         g.bench_function(BenchmarkId::new("aho_corasick", p), |b| {
             b.iter(|| ac_count(&base.ac, black_box(norm)))
@@ -380,7 +380,7 @@ fn profile(spec: &str) {
     };
     let engine = Engine::from_yaml_str(&yaml).expect("rule set loads");
     let (msgs, source) = messages(5_000);
-    let norm: Vec<String> = msgs.iter().map(|m| kefu::normalize::normalize(m)).collect();
+    let norm: Vec<String> = msgs.iter().map(|m| kefu::normalize(m)).collect();
     let daachorse = daachorse::CharwiseDoubleArrayAhoCorasick::<u32>::new(engine_keywords(&engine))
         .expect("builds");
     let mut sessions = vec![fresh(); msgs.len()];
@@ -411,7 +411,7 @@ fn profile_replies(engine: &Engine, msgs: &[String], sessions: &mut [Session]) -
     // What `keywords/reply` times: the reply, its text read, the reply dropped.
     let mut bytes = 0;
     for (s, m) in sessions.iter_mut().zip(msgs) {
-        bytes += black_box(engine.reply(s, m)).text.len();
+        bytes += black_box(engine.reply(s, m)).text().len();
     }
     bytes
 }
@@ -431,7 +431,7 @@ fn profile_compile(yaml: &str) -> usize {
 #[inline(never)]
 fn profile_normalize(msgs: &[String]) -> usize {
     msgs.iter()
-        .map(|m| kefu::normalize::normalize(black_box(m)).len())
+        .map(|m| kefu::normalize(black_box(m)).len())
         .sum()
 }
 
@@ -448,7 +448,7 @@ fn profile_normalize(msgs: &[String]) -> usize {
 fn paired(mode: Mode, rounds: usize) {
     use std::time::Instant;
     let (msgs, source) = messages(mode.batch());
-    let norm: Vec<String> = msgs.iter().map(|m| kefu::normalize::normalize(m)).collect();
+    let norm: Vec<String> = msgs.iter().map(|m| kefu::normalize(m)).collect();
     type Daachorse = daachorse::CharwiseDoubleArrayAhoCorasick<u32>;
     let sets: Vec<(String, Engine, Daachorse)> = common::rule_sets(mode)
         .map(|(label, yaml)| {

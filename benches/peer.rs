@@ -151,7 +151,7 @@ fn bench_message_len(c: &mut Criterion, mode: Mode, set: &Set) {
     g.sample_size(if mode == Mode::Quick { 10 } else { 30 });
     for case in fixed_cases(mode) {
         let text = case.text.as_str();
-        let [found, want] = set.both(text, &kefu::normalize::normalize(text));
+        let [found, want] = set.both(text, &kefu::normalize(text));
         assert_eq!(found, want, "matcher_rs on {}", case.name);
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.bench_function(BenchmarkId::new("matcher_rs", case.name), |b| {

@@ -19,7 +19,7 @@ KEYWORD_FUNCS = [
     ("reply", "`Engine::reply` (daachorse, default)"),
     ("reply_ac", "`Engine::reply` (MatcherKind::AhoCorasick)"),
     ("reply_one_session", "`Engine::reply`, one session for the whole batch"),
-    ("normalize", "`kefu::normalize::normalize` alone"),
+    ("normalize", "`kefu::normalize` alone"),
     ("fused_normalize_scan", "`normalize_char` fed to a daachorse stepper (fused), raw text"),
     ("aho_corasick", "raw aho-corasick `AhoCorasick::new` (NFA), overlapping count"),
     ("aho_corasick_dfa", "raw aho-corasick DFA, overlapping count"),

@@ -213,7 +213,10 @@ fn parse_sent(s: &str) -> Result<(Channel, SystemTime), String> {
     let (channel, time) = s
         .split_once('@')
         .ok_or_else(|| format!("'{s}': write CHANNEL@TIME, e.g. im@2026-11-25T10:20:00+08:00"))?;
-    Ok((channel.parse()?, parse_time(time)?))
+    Ok((
+        channel.parse().map_err(|e| format!("{e}"))?,
+        parse_time(time)?,
+    ))
 }
 
 fn parse_every(s: &str) -> Result<Duration, String> {
@@ -397,14 +400,14 @@ fn chat(args: ChatArgs) -> Result<ExitCode, Fatal> {
         }
         let reply = engine.reply(&mut session, message);
         if interactive {
-            let mut lines = reply.text.lines();
+            let mut lines = reply.text().lines();
             writeln!(out, "{shop}> {}", lines.next().unwrap_or(""))?;
             let indent = " ".repeat(shop.width() + 2);
             for l in lines {
                 writeln!(out, "{indent}{l}")?;
             }
         } else {
-            writeln!(out, "{}", reply.text.replace('\n', " "))?;
+            writeln!(out, "{}", reply.text().replace('\n', " "))?;
         }
         if explain {
             let prefix = if interactive { "  " } else { "# " };
@@ -429,13 +432,20 @@ fn explanation(message: &str, reply: &Reply<'_>) -> String {
         Some(n) => format!("{} ({})", n.display_path(), n.topic()),
         None => "fallback (no node)".to_owned(),
     };
-    let handoff = if reply.handoff { " · handoff" } else { "" };
-    let truncated = if reply.truncated { " · truncated" } else { "" };
-    s.push_str(&format!("→ {topic} · {}{handoff}{truncated}\n", reply.kind));
+    let handoff = if reply.handoff() { " · handoff" } else { "" };
+    let truncated = if reply.truncated() {
+        " · truncated"
+    } else {
+        ""
+    };
+    s.push_str(&format!(
+        "→ {topic} · {}{handoff}{truncated}\n",
+        reply.kind()
+    ));
     if let Some(seg) = reply.segment_name() {
         s.push_str(&format!("buyer: {seg}\n"));
     }
-    if reply.angry {
+    if reply.angry() {
         s.push_str("buyer: angry\n");
     }
     if let Some(p) = reply.product() {
@@ -594,8 +604,9 @@ fn test(args: TestArgs) -> Result<ExitCode, Fatal> {
             }
             writeln!(out, "    expected: {}", show(&o.expect))?;
             writeln!(out, "    got:      {}", show(&o.got))?;
-            if let Some(h) = o.expect_handoff {
-                writeln!(out, "    handoff:  expected {h}, got {}", o.handoff)?;
+            for m in &o.mismatches {
+                let what = format!("{}:", m.what);
+                writeln!(out, "    {what:<9} expected {}, got {}", m.expected, m.got)?;
             }
             let hits = if o.hits.is_empty() {
                 "none".to_owned()
@@ -756,13 +767,7 @@ fn timeline(
 
 /// `2026-11-25 10:15` in the shop's time zone.
 fn local_time(engine: &Engine, t: SystemTime) -> String {
-    jiff::Timestamp::try_from(t)
-        .ok()
-        .and_then(|ts| {
-            jiff::fmt::strtime::format("%Y-%m-%d %H:%M", &ts.to_zoned(engine.time_zone().clone()))
-                .ok()
-        })
-        .unwrap_or_else(|| format!("{t:?}"))
+    engine.shop_time(t)
 }
 
 // ───────────────────────────── replay ─────────────────────────────
@@ -875,10 +880,10 @@ fn json_line(number: usize, session: &str, message: &str, reply: &Reply<'_>) -> 
         message,
         topic: reply.topic(),
         path: reply.node().map(|n| n.display_path()),
-        kind: reply.kind,
-        reply: &reply.text,
-        handoff: reply.handoff,
-        truncated: reply.truncated,
+        kind: reply.kind(),
+        reply: reply.text(),
+        handoff: reply.handoff(),
+        truncated: reply.truncated(),
         hits: reply
             .hits()
             .iter()
@@ -915,7 +920,7 @@ impl Stats {
         self.messages += 1;
         self.nanos
             .push(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX));
-        if reply.handoff {
+        if reply.handoff() {
             self.handoff += 1;
         }
         let mut hit: Vec<&str> = reply.hits().iter().map(|h| h.topic).collect();
@@ -1132,7 +1137,7 @@ fn fragments_of(message: &str, out: &mut HashSet<String>) {
             ']' | '】' => depth = depth.saturating_sub(1),
             _ if depth > 0 || c.is_whitespace() => continue,
             _ => {
-                if let Some(n) = kefu::normalize::normalize_char(c) {
+                if let Some(n) = kefu::normalize_char(c) {
                     if let Some(r) = runs.last_mut() {
                         r.push(n);
                     }

@@ -403,15 +403,15 @@ struct ReplyJson {
 impl ReplyJson {
     fn new(r: Reply<'_>, turns: u64) -> ReplyJson {
         ReplyJson {
-            kind: r.kind,
+            kind: r.kind(),
             topic: r.topic().map(str::to_owned),
             path: r.node().map(|n| n.display_path()),
-            handoff: r.handoff,
-            truncated: r.truncated,
-            notice: r.notice.map(str::to_owned),
+            handoff: r.handoff(),
+            truncated: r.truncated(),
+            notice: r.notice().map(str::to_owned),
             segment: r.segment().map(str::to_owned),
-            angry: r.angry,
-            promotion: r.promotion.map(str::to_owned),
+            angry: r.angry(),
+            promotion: r.promotion().map(str::to_owned),
             product: r.product().map(|p| p.id().to_owned()),
             hits: r
                 .hits()
@@ -424,7 +424,7 @@ impl ReplyJson {
                     end: h.span.end,
                 })
                 .collect(),
-            text: r.text,
+            text: r.text().to_owned(),
             turns,
         }
     }

@@ -28,54 +28,53 @@
 //!
 //! let mut session = Session::new("buyer-42");
 //! let first = engine.reply(&mut session, "这件偏大吗？");
-//! assert_eq!(first.kind, ReplyKind::Greeting);
+//! assert_eq!(first.kind(), ReplyKind::Greeting);
 //! assert_eq!(first.topic(), Some("size_fit"));
 //! let second = engine.reply(&mut session, "我要退貨！！😭");
-//! assert_eq!((second.kind, second.text.as_str()), (ReplyKind::Answer, "支持7天无理由退货~"));
+//! assert_eq!((second.kind(), second.text()), (ReplyKind::Answer, "支持7天无理由退货~"));
 //! assert_eq!(&"我要退貨！！😭"[second.hits()[0].span.clone()], "退貨");
 //! # Ok::<(), kefu::Error>(())
 //! ```
 //!
-//! The stages, one module each: [`rules`] (the file format, loading, validation),
-//! [`normalize`], `matcher` (one automaton), `select` (scoring, context),
-//! `template`, `compose` (reply kinds, variants), `product` (the `products:` table,
-//! [`ProductRef`]), [`session`], `engine` (this face), [`remind`] (payment reminders,
-//! 催付), [`error`]. The rule format is in `docs/RULES.md`; the matching semantics in the
-//! README.
+//! How it is built, in layers, each using only those above it (ARCHITECTURE.md draws
+//! the graph, and `tests/layers.rs` fails on a cycle): the basics (errors,
+//! [`normalize`], ids, limits, text, money, the clock); reply templates; the shop
+//! features (buyers, products, payment reminders, agent hours); the pipeline (one
+//! scan, selection, the opening and variants); the [`Session`]; the rule file's
+//! loading and validation; the lints; and the [`Engine`], the only `impl Engine`. Every
+//! public type is re-exported here, one path each. The rule format is in
+//! `docs/RULES.md`; the matching semantics in the README.
 #![deny(missing_docs)]
 
-mod buyer;
-mod compose;
+mod basics;
 mod engine;
-pub mod error;
-mod hours;
-pub mod lint;
-mod matcher;
-pub mod normalize;
-mod product;
-pub mod remind;
-pub mod rules;
-mod select;
-pub mod session;
+mod lint;
+mod pipeline;
+mod rules;
+mod session;
+mod shop;
 mod template;
 #[cfg(test)]
 mod tests;
 
-pub use compose::ReplyKind;
+pub use basics::error::{Error, ErrorKind, Location, Problem};
+pub use basics::money::{Amount, ParseAmountError};
+pub use basics::normalize::{normalize, normalize_char};
+pub use basics::section::Section;
 pub use engine::{
-    Engine, EngineBuilder, Explanation, Hit, HitKind, NodeRef, Reply, TestOutcome, TestReport,
+    Engine, EngineBuilder, Explanation, Hit, HitKind, Mismatch, NodeRef, Reply, TestOutcome,
+    TestReport,
 };
-pub use error::{Error, ErrorKind, Location, Problem};
-pub use lint::{Lint, LintKind};
-pub use matcher::MatcherKind;
-pub use product::ProductRef;
-pub use remind::{
-    Amount, Channel, DoneReason, ParseAmountError, ReminderHistory, ReminderPlan, SentReminder,
+pub use lint::{Lint, LintKind, ParseLintKindError};
+pub use pipeline::compose::ReplyKind;
+pub use pipeline::matcher::MatcherKind;
+pub use pipeline::select::{Score, ScorePart};
+pub use session::Session;
+pub use shop::payment::{
+    Channel, DoneReason, ParseChannelError, ReminderHistory, ReminderPlan, SentReminder,
     UnpaidOrder, WaitReason,
 };
-pub use rules::Section;
-pub use select::Score;
-pub use session::Session;
+pub use shop::products::ProductRef;
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -1,50 +1,52 @@
 //! Warnings about a rule file that loads but probably does not do what its author
-//! meant: [`Engine::lints`].
+//! meant: [`Engine::lints`](crate::Engine::lints) calls [`lints`] on the compiled rule
+//! set. The kinds, and the exact fact each one states, are documented on [`LintKind`].
 //!
 //! A lint never stops a file from loading; `bot check FILE` prints them and fails
-//! only with `--deny-warnings`. Every lint is exact: it fires only when the stated
-//! fact is true for every possible message, never on a guess. The kinds, with the
-//! fact each one states:
+//! only with `--deny-warnings`. Below the engine (it reads the rule set, not the
+//! engine) and above `rules`.
 //!
-//! | kind | fires when |
-//! |---|---|
-//! | [`ShadowedKeyword`](LintKind::ShadowedKeyword) | keyword `k` of node A can never make A answer: another node B has the same keyword (after normalization) and, for **every** message containing `k`, B outscores A (see below) |
-//! | [`DuplicateKeyword`](LintKind::DuplicateKeyword) | two nodes have the same keyword (or the same whole-message keyword) after normalization and neither always wins: which one answers depends on the other words, the conversation's context and file order |
-//! | [`RedundantKeyword`](LintKind::RedundantKeyword) | a node lists the same keyword twice, perhaps in two spellings that normalize alike (`退貨`, `退货`): the copy reaches nothing new and counts twice in "distinct keywords" |
-//! | [`ContainedKeyword`](LintKind::ContainedKeyword) | a keyword contains another keyword of the same node (`退货运费` and `退货`): it reaches no message the shorter one does not, and only adds weight (coverage) to the node when it hits. Often deliberate, to make a specific question beat a competing node; delete it when it is not |
-//! | [`VetoedKeyword`](LintKind::VetoedKeyword) | a keyword (or whole-message keyword) contains an exclude word of its own node, so every message it hits also vetoes the node |
-//! | [`OneCharKeyword`](LintKind::OneCharKeyword) | a `keywords:` entry is one character after normalization: it hits every message with that character anywhere (`whole:` one-character keywords are fine) |
-//! | [`UntestedNode`](LintKind::UntestedNode) | no `tests:` case expects the node's topic (one lint for the whole file when it has no tests at all) |
-//! | [`DuplicateReply`](LintKind::DuplicateReply) | a reply variant is identical (after `{shop}`, `{agent}` and `shop.vars` are filled in) to an earlier variant of the same list: a node's `reply`, the greetings, the fallback or handoff replies; rotation then repeats a sentence |
-//! | [`ExpiredWindow`](LintKind::ExpiredWindow) | a promotion or reminder ended before `now` |
-//!
-//! **When B always outscores A.** Replies rank candidates by whole-message keyword,
-//! coverage, distinct keywords, priority, context, stage and file order (see
-//! `src/select.rs`). Let *SA* be A and its ancestors that are not B or B's
-//! ancestors, and *SB* the other way round. `k` of A is shadowed by B when all of:
-//! no node of SA has a pattern (a pattern could add coverage to A); neither A nor SA
-//! has a whole-message keyword containing `k`; every keyword of SA has an equal
-//! keyword in SB, counted with repeats (so B covers every char A covers and hits as
-//! many keywords); every exclude word of SB contains an exclude word of A (so
-//! whatever vetoes B also vetoes A); and either SB has more copies of `k` than SA
-//! (B then hits strictly more distinct keywords) or B's priority is higher. The
-//! common case: a parent and its child share a keyword; the parent's copy is dead,
-//! because the child scores its own hit plus its parent's.
-//!
-//! Keyword lints are located at their node (the engine keeps no location per
-//! keyword); the rule path names the keyword exactly, such as
-//! `presale[2].keywords[3]`.
+//! Keyword lints are located at the keyword, window lints at the window, other lints
+//! at their node; times are the shop's wall clock.
 
-use crate::engine::Engine;
-use crate::error::Location;
-use crate::rules::{Node, RuleSet, TermKind};
+use crate::basics::clock::civil_text;
+use crate::basics::error::Location;
+use crate::pipeline::tree::{Node, TermKind};
+use crate::rules::RuleSet;
 use crate::template::Template;
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::fmt;
-use std::time::SystemTime;
 
-/// What a [`Lint`] is about; see the [module docs](self) for the exact meaning of each.
+/// What a [`Lint`] is about. Every lint is exact: it fires only when the stated fact
+/// is true for every possible message, never on a guess.
+///
+/// | kind | fires when |
+/// |---|---|
+/// | [`ShadowedKeyword`](Self::ShadowedKeyword) | keyword `k` of node A can never make A answer: another node B has the same keyword (after normalization) and, for **every** message containing `k`, B outscores A (see below) |
+/// | [`DuplicateKeyword`](Self::DuplicateKeyword) | two nodes have the same keyword (or the same whole-message keyword) after normalization and neither always wins: which one answers depends on the other words, the conversation's context and file order |
+/// | [`RedundantKeyword`](Self::RedundantKeyword) | a node lists the same keyword twice, perhaps in two spellings that normalize alike (`退貨`, `退货`): the copy reaches nothing new and counts twice in "distinct keywords" |
+/// | [`ContainedKeyword`](Self::ContainedKeyword) | a keyword contains another keyword of the same node (`退货运费` and `退货`): it reaches no message the shorter one does not, and only adds weight (coverage) to the node when it hits. Often deliberate, to make a specific question beat a competing node; delete it when it is not |
+/// | [`VetoedKeyword`](Self::VetoedKeyword) | a keyword (or whole-message keyword) contains an exclude word of its own node, so every message it hits also vetoes the node |
+/// | [`OneCharKeyword`](Self::OneCharKeyword) | a `keywords:` entry is one character after normalization: it hits every message with that character anywhere (`whole:` one-character keywords are fine) |
+/// | [`UntestedNode`](Self::UntestedNode) | no `tests:` case expects the node's topic (one lint for the whole file when it has no tests at all) |
+/// | [`DuplicateReply`](Self::DuplicateReply) | a reply variant is identical (after `{shop}`, `{agent}` and `shop.vars` are filled in) to an earlier variant of the same list: a node's `reply`, the greetings, the fallback or handoff replies; rotation then repeats a sentence |
+/// | [`ExpiredWindow`](Self::ExpiredWindow) | a promotion or reminder ended before `now` |
+///
+/// **When B always outscores A.** Replies rank candidates by whole-message keyword,
+/// coverage, distinct keywords, priority, context, stage and file order (see
+/// `src/select.rs`). Let *SA* be A and its ancestors that are not B or B's
+/// ancestors, and *SB* the other way round. `k` of A is shadowed by B when all of:
+/// no node of SA has a pattern (a pattern could add coverage to A); neither A nor SA
+/// has a whole-message keyword containing `k`; every keyword of SA has an equal
+/// keyword in SB, counted with repeats (so B covers every char A covers and hits as
+/// many keywords); every exclude word of SB contains an exclude word of A (so
+/// whatever vetoes B also vetoes A); and either SB has more copies of `k` than SA
+/// (B then hits strictly more distinct keywords) or B's priority is higher. The
+/// common case: a parent and its child share a keyword; the parent's copy is dead,
+/// because the child scores its own hit plus its parent's.
+///
+///
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum LintKind {
@@ -69,7 +71,7 @@ pub enum LintKind {
 }
 
 impl LintKind {
-    /// Every kind, in the order of the table in the [module docs](self).
+    /// Every kind, in the order of the table above.
     pub const ALL: &'static [LintKind] = &[
         LintKind::ShadowedKeyword,
         LintKind::DuplicateKeyword,
@@ -100,18 +102,33 @@ impl LintKind {
 
 /// Parses the snake_case name, as in `bot check --allow duplicate_keyword`.
 impl std::str::FromStr for LintKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = ParseLintKindError;
+    fn from_str(s: &str) -> Result<Self, ParseLintKindError> {
         LintKind::ALL
             .iter()
             .copied()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = LintKind::ALL.iter().map(|k| k.as_str()).collect();
-                format!("unknown lint kind '{s}'; known: {}", names.join(", "))
-            })
+            .ok_or_else(|| ParseLintKindError(s.to_owned()))
     }
 }
+
+/// Why a text is not a [`LintKind`]; its `Display` names the known kinds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseLintKindError(String);
+
+impl fmt::Display for ParseLintKindError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = LintKind::ALL.iter().map(|k| k.as_str()).collect();
+        write!(
+            f,
+            "unknown lint kind '{}'; known: {}",
+            self.0,
+            names.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for ParseLintKindError {}
 
 impl fmt::Display for LintKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -119,7 +136,8 @@ impl fmt::Display for LintKind {
     }
 }
 
-/// A warning about a rule file that loaded; see [`Engine::lints`].
+/// A warning about a rule file that loaded; see
+/// [`Engine::lints`](crate::Engine::lints).
 ///
 /// Formats as `FILE:LINE:COL: warning: message (rule path) [kind]`, like
 /// [`Problem`](crate::Problem) for errors.
@@ -154,43 +172,9 @@ impl fmt::Display for Lint {
     }
 }
 
-impl Engine {
-    /// Lints the rules: warnings about keywords, replies, tests and time windows that
-    /// load fine but are probably mistakes. `now` decides which promotions and
-    /// reminders have expired. Sorted by position in the file.
-    ///
-    /// ```
-    /// let engine = kefu::Engine::from_yaml_str(r#"
-    /// shop: { name: 衣见 }
-    /// first_reply: { greeting: ["亲,您好~"] }
-    /// presale:
-    ///   - topic: size
-    ///     keywords: [尺码, 码]
-    ///     reply: ["亲,说下身高体重哦~"]
-    /// fallback: { reply: ["亲,稍等~"], handoff_after: 0 }
-    /// tests:
-    ///   - { says: 尺码怎么选, expect: size }
-    /// "#)?;
-    /// let lints = engine.lints(std::time::SystemTime::now());
-    /// assert_eq!(lints.len(), 2);
-    /// assert_eq!(lints[0].kind, kefu::LintKind::ContainedKeyword);
-    /// assert_eq!(lints[1].kind, kefu::LintKind::OneCharKeyword);
-    /// assert_eq!(
-    ///     lints[1].to_string(),
-    ///     "<rules>:5:5: warning: keyword '码' is one character: it hits every message \
-    ///      containing it; make it longer or move it to whole: (presale[0].keywords[1]) \
-    ///      [one_char_keyword]"
-    /// );
-    /// # Ok::<(), kefu::Error>(())
-    /// ```
-    pub fn lints(&self, now: SystemTime) -> Vec<Lint> {
-        lints(self, now)
-    }
-}
-
-/// The same as [`Engine::lints`].
-pub fn lints(engine: &Engine, now: SystemTime) -> Vec<Lint> {
-    let rules = &engine.0.rules;
+/// The lints of `rules` at `now` (which decides the expired windows), sorted by
+/// position in the file.
+pub(crate) fn lints(rules: &RuleSet, now: Timestamp) -> Vec<Lint> {
     let mut out = Linter {
         rules,
         lints: Vec::new(),
@@ -198,7 +182,7 @@ pub fn lints(engine: &Engine, now: SystemTime) -> Vec<Lint> {
     out.keywords();
     out.untested();
     out.replies();
-    out.windows(Timestamp::try_from(now).unwrap_or(Timestamp::UNIX_EPOCH));
+    out.windows(now);
     let mut lints = out.lints;
     lints.sort_by_cached_key(|l| {
         (
@@ -266,12 +250,21 @@ fn term_paths(node: &Node) -> Vec<String> {
 const MAX_PAIRWISE: usize = 64;
 
 impl Linter<'_> {
-    fn push(&mut self, kind: LintKind, node: Option<&Node>, path: String, message: String) {
+    /// A lint about `node` (if any), located at `at` (a keyword's own place, or the
+    /// node's, or a window's).
+    fn push(
+        &mut self,
+        kind: LintKind,
+        node: Option<&Node>,
+        at: Option<Location>,
+        path: String,
+        message: String,
+    ) {
         self.lints.push(Lint {
             kind,
             message,
             topic: node.map(|n| n.topic.clone()),
-            location: node.and_then(|n| n.location),
+            location: at,
             file: self.rules.file.clone(),
             rule_path: (!path.is_empty()).then_some(path),
         });
@@ -292,6 +285,7 @@ impl Linter<'_> {
                     self.push(
                         LintKind::OneCharKeyword,
                         Some(n),
+                        t.location,
                         path.clone(),
                         format!(
                             "keyword '{}' is one character: it hits every message containing it; make it longer or move it to whole:",
@@ -307,6 +301,7 @@ impl Linter<'_> {
                     self.push(
                         LintKind::VetoedKeyword,
                         Some(n),
+                        t.location,
                         path.clone(),
                         format!(
                             "keyword '{}' contains '{}', an exclude word of the same node, so it can never make '{}' answer",
@@ -331,13 +326,13 @@ impl Linter<'_> {
                             "keyword '{}' repeats '{}' of the same node (they are equal after normalization); delete one",
                             t.source, o.source
                         );
-                        self.push(LintKind::RedundantKeyword, Some(n), path, msg);
+                        self.push(LintKind::RedundantKeyword, Some(n), t.location, path, msg);
                     } else {
                         let msg = format!(
                             "keyword '{}' contains '{}' of the same node: it reaches no message the shorter one does not, and only adds weight to '{}'",
                             t.source, o.source, n.topic
                         );
-                        self.push(LintKind::ContainedKeyword, Some(n), path, msg);
+                        self.push(LintKind::ContainedKeyword, Some(n), t.location, path, msg);
                     }
                 }
             }
@@ -389,7 +384,7 @@ impl Linter<'_> {
         if pairwise {
             for (i, &(a, _)) in users.iter().enumerate() {
                 for (j, &(b, _)) in users.iter().enumerate() {
-                    if i != j && shadows(nodes, text, a, b) {
+                    if i != j && shadows(rules, text, a, b) {
                         related[i][j] = true;
                         related[j][i] = true;
                         if shadowed_by[i].is_none() {
@@ -415,6 +410,7 @@ impl Linter<'_> {
                 self.push(
                     LintKind::ShadowedKeyword,
                     Some(node),
+                    node.terms[ti].location,
                     paths[a][ti].clone(),
                     format!(
                         "keyword '{source}' can never make '{}' answer: {why}; delete it here",
@@ -441,6 +437,7 @@ impl Linter<'_> {
             self.push(
                 LintKind::DuplicateKeyword,
                 Some(node),
+                node.terms[ti].location,
                 paths[a][ti].clone(),
                 format!(
                     "{what} '{source}' is also in {}: which one answers depends on the other words, the conversation and file order",
@@ -458,6 +455,7 @@ impl Linter<'_> {
         if rules.tests.is_empty() {
             self.push(
                 LintKind::UntestedNode,
+                None,
                 None,
                 String::new(),
                 format!(
@@ -477,6 +475,7 @@ impl Linter<'_> {
                 self.push(
                     LintKind::UntestedNode,
                     Some(n),
+                    n.location,
                     n.path.clone(),
                     format!(
                         "no test expects '{}'; add a case {{ says: ..., expect: {} }} to tests:",
@@ -490,7 +489,11 @@ impl Linter<'_> {
     fn replies(&mut self) {
         let rules = self.rules;
         let mut lists: Vec<(Option<&Node>, String, &[Template])> = vec![
-            (None, "first_reply.greeting".into(), &rules.greeting),
+            (
+                None,
+                "first_reply.greeting".into(),
+                &rules.openings.greeting,
+            ),
             (None, "fallback.reply".into(), &rules.fallback.reply),
             (
                 None,
@@ -507,6 +510,7 @@ impl Linter<'_> {
                     self.push(
                         LintKind::DuplicateReply,
                         node,
+                        node.and_then(|n| n.location),
                         format!("{path}[{j}]"),
                         format!("reply variant {j} is identical to variant {i}; rotation will repeat it, so change or delete one"),
                     );
@@ -518,8 +522,8 @@ impl Linter<'_> {
     fn windows(&mut self, now: Timestamp) {
         let rules = self.rules;
         for (key, list) in [
-            ("promotions", &rules.promotions),
-            ("reminders", &rules.reminders),
+            ("promotions", &rules.openings.promotions),
+            ("reminders", &rules.openings.reminders),
         ] {
             let what = if key == "promotions" {
                 "promotion"
@@ -531,11 +535,12 @@ impl Linter<'_> {
                     self.push(
                         LintKind::ExpiredWindow,
                         None,
+                        w.location,
                         format!("first_reply.{key}[{i}]"),
                         format!(
-                            "{what} '{}' ended at {} UTC and will never show again; delete it or move its dates",
+                            "{what} '{}' ended at {} (the shop's time) and will never show again; delete it or move its dates",
                             w.id,
-                            w.until.strftime("%Y-%m-%d %H:%M")
+                            civil_text(w.until, &rules.timezone)
                         ),
                     );
                 }
@@ -547,7 +552,7 @@ impl Linter<'_> {
 /// `node` and its ancestors, nearest first.
 fn chain(nodes: &[Node], mut node: usize) -> Vec<usize> {
     let mut out = vec![node];
-    while let Some(p) = nodes.get(node).and_then(|n| n.parent) {
+    while let Some(p) = nodes.get(node).and_then(|n| n.parent).map(|p| p.index()) {
         if out.contains(&p) {
             break; // never happens for loaded rules; stay total anyway
         }
@@ -563,8 +568,19 @@ fn is_ancestor(nodes: &[Node], anc: usize, node: usize) -> bool {
 }
 
 /// Whether node `b` outscores node `a` for every message containing the keyword
-/// `k` (normalized), which both have as a `keywords:` entry. See the module docs.
-fn shadows(nodes: &[Node], k: &str, a: usize, b: usize) -> bool {
+/// `k` (normalized), which both have as a `keywords:` entry. See [`LintKind`].
+fn shadows(rules: &RuleSet, k: &str, a: usize, b: usize) -> bool {
+    let nodes = &rules.nodes;
+    // An exclude word strictly inside a product's name vetoes nothing there (see the
+    // matcher), so it is relied on only when no name holds it.
+    let in_a_name = |word: &str| {
+        rules
+            .products
+            .products
+            .iter()
+            .flat_map(|p| &p.terms)
+            .any(|name| name.len() > word.len() && name.contains(word))
+    };
     let ca = chain(nodes, a);
     let cb = chain(nodes, b);
     let sa: Vec<usize> = ca.iter().copied().filter(|n| !cb.contains(n)).collect();
@@ -600,11 +616,13 @@ fn shadows(nodes: &[Node], k: &str, a: usize, b: usize) -> bool {
             match t.kind {
                 TermKind::Contains => *have.entry(&t.text).or_default() += 1,
                 TermKind::Exclude => {
-                    // Whatever vetoes a node of B's side must veto A too.
-                    let vetoes_a = na
-                        .terms
-                        .iter()
-                        .any(|e| e.kind == TermKind::Exclude && t.text.contains(&e.text));
+                    // Whatever vetoes a node of B's side must veto A too: an exclude
+                    // word of A inside it, which no product name can swallow.
+                    let vetoes_a = na.terms.iter().any(|e| {
+                        e.kind == TermKind::Exclude
+                            && t.text.contains(&e.text)
+                            && !in_a_name(&e.text)
+                    });
                     if !vetoes_a {
                         return false;
                     }
@@ -626,6 +644,8 @@ fn shadows(nodes: &[Node], k: &str, a: usize, b: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Engine;
+    use std::time::SystemTime;
 
     fn engine(body: &str) -> Engine {
         let yaml = format!(
@@ -680,6 +700,22 @@ mod tests {
             "presale:\n  - topic: size\n    keywords: [偏大]\n    whole: [偏大吗]\n    reply: [a]\n    children:\n      - {{ topic: fit, keywords: [偏大], reply: [b] }}\n{TESTS}"
         ));
         assert!(kinds(&e, LintKind::ShadowedKeyword).is_empty());
+    }
+
+    #[test]
+    fn an_exclude_word_a_product_name_swallows_does_not_count_as_vetoing() {
+        // b (the child) has every keyword of a and excludes 不褪色, which contains a's
+        // exclude 褪色: b would always win, but in 不褪色衫 the product name 褪色衫
+        // swallows a's 褪色 while b's 不褪色 still vetoes b, so a answers.
+        let body = "products:\n  - { id: p1, name: 褪色衫 }\npresale:\n  - topic: a\n    keywords: [掉色]\n    exclude: [褪色]\n    reply: [a]\n    children:\n      - { topic: b, keywords: [掉色], exclude: [不褪色], reply: [b] }\n";
+        let e = engine(&format!("{body}{TESTS}"));
+        assert!(kinds(&e, LintKind::ShadowedKeyword).is_empty());
+        let mut s = crate::Session::new("x");
+        assert_eq!(e.reply(&mut s, "不褪色衫会掉色吗").topic(), Some("a"));
+        // Without the product, the same rules do shadow a's 掉色.
+        let plain = body.replace("products:\n  - { id: p1, name: 褪色衫 }\n", "");
+        let e = engine(&format!("{plain}{TESTS}"));
+        assert_eq!(kinds(&e, LintKind::ShadowedKeyword).len(), 1);
     }
 
     #[test]
@@ -767,7 +803,7 @@ mod tests {
     }
 
     #[test]
-    fn expired_windows_depend_on_now() {
+    fn expired_windows_depend_on_now_and_say_when_in_the_shop_s_time() {
         let yaml = "shop: { name: s }\nfirst_reply:\n  greeting: [hi]\n  promotions: [{ id: d11, from: '2026-11-01 00:00', until: '2026-11-11 23:59', text: sale }]\n  reminders: [{ id: r, from: '2026-11-01 00:00', until: '2027-01-01 00:00', text: late }]\nfallback: { reply: ['?'], handoff_after: 0 }\n";
         let e = Engine::from_yaml_str(yaml).unwrap();
         let at = |s: &str| -> SystemTime { s.parse::<Timestamp>().unwrap().into() };
@@ -777,7 +813,7 @@ mod tests {
         assert_eq!(l[0].kind, LintKind::ExpiredWindow);
         assert_eq!(
             l[0].to_string(),
-            "<rules>: warning: promotion 'd11' ended at 2026-11-11 15:59 UTC and will never show again; delete it or move its dates (first_reply.promotions[0]) [expired_window]"
+            "<rules>:4:16: warning: promotion 'd11' ended at 2026-11-11 23:59 (the shop's time) and will never show again; delete it or move its dates (first_reply.promotions[0]) [expired_window]"
         );
         assert_eq!(e.lints(at("2027-06-01T00:00:00Z")).len(), 2);
     }
@@ -802,17 +838,17 @@ mod tests {
         for k in LintKind::ALL {
             assert_eq!(k.as_str().parse::<LintKind>(), Ok(*k));
         }
-        let err = "nope".parse::<LintKind>().unwrap_err();
+        let err = "nope".parse::<LintKind>().unwrap_err().to_string();
         assert!(err.starts_with("unknown lint kind 'nope'; known: shadowed_keyword,"));
     }
 
     #[test]
-    fn display_has_file_line_col() {
+    fn display_has_file_line_col_of_the_keyword_itself() {
         let e = engine("presale:\n  - { topic: a, keywords: [包], reply: [a] }\n");
         let l = kinds(&e, LintKind::OneCharKeyword);
         assert!(
             l[0].to_string()
-                .starts_with("t.yaml:5:5: warning: keyword '包'"),
+                .starts_with("t.yaml:5:28: warning: keyword '包'"),
             "{}",
             l[0]
         );

@@ -2,29 +2,33 @@
 //! database) and hand back with the next message.
 //!
 //! Its size is bounded whatever the number of messages: a few recent topics, at most
-//! [`MAX_CAPTURES`] captured values of at most [`MAX_CAPTURE_CHARS`] chars, and one
-//! rotation slot per recently used reply, and the one unpaid order the host told it
-//! about. Whatever JSON it is loaded from, a session is within the same bounds once
-//! loaded (see [`Session`]). Topic ids are stored as text, so a session saved under an
-//! older rule file still loads and works (unknown topics are ignored).
+//! [`Session::MAX_CAPTURES`] captured values of at most [`Session::MAX_CAPTURE_CHARS`]
+//! chars, one rotation slot per recently used reply, and the one unpaid order the host
+//! told it about. Whatever JSON it is loaded from, a session is within the same bounds
+//! once loaded (see [`Session`]). Topic ids are stored as text, so a session saved
+//! under an older rule file still loads and works (unknown topics are ignored).
+//!
+//! Its fields are private to this module: a reply changes a session only through
+//! [`Session::apply`], with the [`Update`] the engine decided, and `apply` keeps the
+//! bounds. Depends on `basics` and the shop features' session data (segment scores,
+//! the unpaid order), never on the pipeline or the engine.
 
-use crate::remind::UnpaidOrder;
-use crate::rules::Section;
+use crate::basics::inline::{InlineVec, ShortStr};
+use crate::basics::limits::{
+    MAX_CAPTURES, MAX_CAPTURE_CHARS, MAX_CAPTURE_NAME_BYTES, MAX_ID_BYTES, MAX_RECENT_TOPICS,
+    MAX_ROTATIONS, MAX_TOPIC_BYTES,
+};
+use crate::basics::section::Section;
+use crate::basics::text::{clean_text, cut_bytes, key_hash, seed};
+use crate::shop::buyers::SegmentScores;
+use crate::shop::payment::UnpaidOrder;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Captured values kept per session; further names replace the oldest.
-pub const MAX_CAPTURES: usize = 16;
-/// Chars kept of one captured value.
-pub const MAX_CAPTURE_CHARS: usize = 64;
-/// Longest capture group name, in bytes (rule files are checked against it).
-pub(crate) const MAX_CAPTURE_NAME_BYTES: usize = 32;
-/// Bytes kept of a session id (cut on a char boundary).
-pub const MAX_ID_BYTES: usize = 128;
-/// Longest topic id, in bytes (rule files are checked against it).
-pub(crate) const MAX_TOPIC_BYTES: usize = 32;
-const MAX_RECENT_TOPICS: usize = 4;
-const MAX_ROTATIONS: usize = 32;
+/// A topic or product id stored inline (ids are short, checked when rules load).
+type TopicId = ShortStr<MAX_TOPIC_BYTES>;
+/// A most-recent-first list kept inline.
+type Recent<T, const N: usize> = InlineVec<T, N>;
 
 /// One buyer's conversation with the shop.
 ///
@@ -41,8 +45,8 @@ const MAX_ROTATIONS: usize = 32;
 ///
 /// Deserializing brings whatever the stored data holds within the bounds kefu keeps, so
 /// a session from a store the host does not fully control (or written by a buggy
-/// client) is as small as one kefu wrote: the id is cut to [`MAX_ID_BYTES`]; of the
-/// captures, only those `capture_order` lists are kept (the newest [`MAX_CAPTURES`],
+/// client) is as small as one kefu wrote: the id is cut to [`Session::MAX_ID_BYTES`]; of the
+/// captures, only those `capture_order` lists are kept (the newest [`Session::MAX_CAPTURES`],
 /// names of at most 32 bytes, values cleaned and cut as when captured); the unpaid
 /// order's id and buyer name are cleaned and cut like captures; at most 4 recent
 /// topics, 32 rotation slots and 8 segment scores are read, and topic and product ids
@@ -53,42 +57,81 @@ const MAX_ROTATIONS: usize = 32;
 // impls below call them, and bound the result of the latter.
 #[serde(remote = "Self", default)]
 pub struct Session {
-    pub(crate) id: String,
+    id: String,
     /// Messages answered so far.
-    pub(crate) turns: u64,
+    turns: u64,
     /// Unix seconds of the last message.
-    pub(crate) last_at: Option<i64>,
+    last_at: Option<i64>,
     /// Topics answered, most recent first.
-    #[serde(serialize_with = "ser_topics", deserialize_with = "de_topics")]
-    pub(crate) recent_topics: Recent<TopicId, MAX_RECENT_TOPICS>,
+    #[serde(deserialize_with = "de_topics")]
+    recent_topics: Recent<TopicId, MAX_RECENT_TOPICS>,
     /// Section of the last answered topic: pre-sale until an order-related topic.
-    pub(crate) stage: Option<Section>,
-    pub(crate) captures: BTreeMap<String, String>,
+    stage: Option<Section>,
+    captures: BTreeMap<String, String>,
     /// Insertion order of `captures`, oldest first (to evict the oldest).
-    pub(crate) capture_order: Vec<String>,
-    pub(crate) fallbacks_in_row: u32,
+    capture_order: Vec<String>,
+    fallbacks_in_row: u32,
     /// Reply key (as [`key_hash`]) → variant index sent last, most recent first.
     #[serde(deserialize_with = "de_rotations")]
-    pub(crate) rotations: Recent<(u32, u32), MAX_ROTATIONS>,
+    rotations: Recent<(u32, u32), MAX_ROTATIONS>,
     /// The buyer's unpaid order, for the pay-by notice of the opening.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) unpaid_order: Option<UnpaidOrder>,
+    unpaid_order: Option<UnpaidOrder>,
     /// Buyer segment scores (`buyers.segments`), keyed by a hash of the segment id.
-    #[serde(skip_serializing_if = "crate::buyer::SegmentScores::is_empty")]
-    pub(crate) segments: crate::buyer::SegmentScores,
+    #[serde(skip_serializing_if = "SegmentScores::is_empty")]
+    segments: SegmentScores,
     /// Angry messages in a row (`buyers.anger`).
     #[serde(skip_serializing_if = "is_zero")]
-    pub(crate) angry_in_row: u32,
+    angry_in_row: u32,
     /// The active promotion was appended for the buyer's segment in this session.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub(crate) promoted: bool,
+    promoted: bool,
     /// Id of the product the conversation is about (a `products:` id), kept inline.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "ser_product",
         deserialize_with = "de_product"
     )]
-    pub(crate) product: Option<TopicId>,
+    product: Option<TopicId>,
+}
+
+/// Everything one reply changes in a session, decided before anything is written (the
+/// engine's decision holds it): [`Session::apply`] is the one place a session changes.
+#[derive(Debug, Default)]
+pub(crate) struct Update<'d> {
+    /// Values this message captured, by group name, already cleaned and cut.
+    pub(crate) captures: Vec<(&'d str, String)>,
+    /// The product the conversation is about after this message.
+    pub(crate) product: ProductChange<'d>,
+    /// The buyer's segment scores after this message; `None`: unchanged.
+    pub(crate) segments: Option<SegmentScores>,
+    /// Angry messages in a row after this one.
+    pub(crate) angry_in_row: u32,
+    /// Fallbacks in a row after this one.
+    pub(crate) fallbacks_in_row: u32,
+    /// The variants sent, as `(reply key, index)`: the greeting's and the body's.
+    pub(crate) rotations: Rotations,
+    /// The topic answered, and its section (the conversation's stage from now on).
+    pub(crate) topic: Option<(&'d str, Section)>,
+    /// The active promotion was told for the buyer's segment (once per session).
+    pub(crate) promoted: bool,
+    /// When the message came (unix seconds).
+    pub(crate) at: i64,
+}
+
+/// The variants one reply sent, as `(reply key, index)`: at most the greeting's and the
+/// body's.
+pub(crate) type Rotations = InlineVec<(u32, u32), 2>;
+
+/// What a message does to the session's current product.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProductChange<'d> {
+    /// Nothing named: it stays.
+    #[default]
+    Keep,
+    /// This product (its id) was named.
+    Set(&'d str),
+    /// A link to an item the rules do not list: no current product.
+    Clear,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -109,8 +152,15 @@ impl<'de> Deserialize<'de> for Session {
 }
 
 impl Session {
+    /// Captured values kept per session; further names replace the oldest.
+    pub const MAX_CAPTURES: usize = MAX_CAPTURES;
+    /// Chars kept of one captured value.
+    pub const MAX_CAPTURE_CHARS: usize = MAX_CAPTURE_CHARS;
+    /// Bytes kept of a session id (cut on a char boundary).
+    pub const MAX_ID_BYTES: usize = MAX_ID_BYTES;
+
     /// A new conversation. `id` seeds which reply variant comes first, so different
-    /// buyers do not all see the same sentence; it is cut to [`MAX_ID_BYTES`].
+    /// buyers do not all see the same sentence; it is cut to [`Session::MAX_ID_BYTES`].
     pub fn new(id: impl Into<String>) -> Session {
         Session {
             id: cut_id(id.into()),
@@ -118,7 +168,7 @@ impl Session {
         }
     }
 
-    /// The id given to [`Session::new`] (its first [`MAX_ID_BYTES`]).
+    /// The id given to [`Session::new`] (its first [`Session::MAX_ID_BYTES`]).
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -195,22 +245,88 @@ impl Session {
         }
     }
 
-    pub(crate) fn remember_topic(&mut self, topic: &str, section: Section) {
+    /// Takes the changes one reply decided: the one place a session changes. Every
+    /// bound holds after it, whatever the update holds.
+    #[inline]
+    pub(crate) fn apply(&mut self, u: &mut Update<'_>) {
+        for (name, value) in u.captures.drain(..) {
+            self.store_capture(name, value);
+        }
+        match u.product {
+            ProductChange::Keep => {}
+            ProductChange::Set(id) => {
+                self.set_current_product(Some(id));
+            }
+            ProductChange::Clear => self.product = None,
+        }
+        if let Some(scores) = u.segments {
+            self.segments = scores;
+        }
+        self.angry_in_row = u.angry_in_row;
+        self.fallbacks_in_row = u.fallbacks_in_row;
+        for &(key, index) in u.rotations.as_slice() {
+            self.rotations.put_first((key, index), |(k, _)| *k == key);
+        }
+        if let Some((topic, section)) = u.topic {
+            self.remember_topic(topic, section);
+        }
+        self.promoted |= u.promoted;
+        self.turns = self.turns.saturating_add(1);
+        self.last_at = Some(u.at);
+    }
+
+    /// Unix seconds of the last message, if any.
+    pub(crate) fn last_at(&self) -> Option<i64> {
+        self.last_at
+    }
+
+    /// The captured values, by group name.
+    pub(crate) fn captures(&self) -> &BTreeMap<String, String> {
+        &self.captures
+    }
+
+    /// Fallbacks in a row before this message.
+    pub(crate) fn fallbacks_in_row(&self) -> u32 {
+        self.fallbacks_in_row
+    }
+
+    /// Angry messages in a row before this message.
+    pub(crate) fn angry_in_row(&self) -> u32 {
+        self.angry_in_row
+    }
+
+    /// The buyer's segment scores before this message.
+    pub(crate) fn segments(&self) -> &SegmentScores {
+        &self.segments
+    }
+
+    /// Whether the active promotion was already told for the buyer's segment.
+    pub(crate) fn promoted(&self) -> bool {
+        self.promoted
+    }
+
+    fn remember_topic(&mut self, topic: &str, section: Section) {
         if let Some(t) = TopicId::new(topic) {
-            self.recent_topics.touch(t, |x| *x == t);
+            self.recent_topics.put_first(t, |x| *x == t);
         }
         self.stage = Some(section);
     }
 
-    /// Stores a captured value, cleaned of control and bidi characters and cut to
-    /// [`MAX_CAPTURE_CHARS`] chars, so nothing a buyer typed can reshape a reply.
-    /// Rule files have no capture name longer than [`MAX_CAPTURE_NAME_BYTES`]; such a
-    /// name is not stored.
-    pub(crate) fn store_capture(&mut self, name: &str, raw: &str) {
+    /// Stores a captured value, already cleaned (see
+    /// [`clean_text`](crate::basics::text::clean_text)) and cut again here, so nothing
+    /// a buyer typed can reshape a reply. Rule files have no capture name longer than
+    /// [`MAX_CAPTURE_NAME_BYTES`]; such a name is not stored.
+    fn store_capture(&mut self, name: &str, value: String) {
         if name.len() > MAX_CAPTURE_NAME_BYTES {
             return;
         }
-        let value = clean_text(raw);
+        let value = if value.chars().count() > MAX_CAPTURE_CHARS
+            || value.chars().any(crate::basics::text::is_unsafe_char)
+        {
+            clean_text(&value)
+        } else {
+            value
+        };
         if let Some(i) = self.capture_order.iter().position(|n| n == name) {
             self.capture_order.remove(i);
         }
@@ -229,10 +345,6 @@ impl Session {
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, i)| *i)
-    }
-
-    pub(crate) fn set_variant(&mut self, key: u32, index: u32) {
-        self.rotations.touch((key, index), |(k, _)| *k == key);
     }
 
     /// The session as deserialized, within the bounds of one kefu wrote: `id` cut,
@@ -270,139 +382,15 @@ impl Session {
     /// A stable number from the session id and a reply key: which variant a buyer sees
     /// first.
     pub(crate) fn seed(&self, key: u32) -> u32 {
-        let mut h = fnv(FNV_START, self.id.as_bytes());
-        h = fnv(h, &key.to_le_bytes());
-        h
+        seed(&self.id, key)
     }
-}
-
-const FNV_START: u32 = 0x811c_9dc5;
-
-/// FNV-1a: stable across runs, platforms and versions, unlike std's `RandomState`.
-const fn fnv(mut h: u32, bytes: &[u8]) -> u32 {
-    let mut i = 0;
-    while i < bytes.len() {
-        h ^= bytes[i] as u32;
-        h = h.wrapping_mul(0x0100_0193);
-        i += 1;
-    }
-    h
-}
-
-/// A stable number from an id and a key (an order id and a channel, say).
-pub(crate) fn stable_hash(id: &str, key: &str) -> u32 {
-    fnv(fnv(fnv(FNV_START, id.as_bytes()), &[0]), key.as_bytes())
-}
-
-/// Text from outside (a capture, an order id, a buyer's name) as kefu keeps it:
-/// without control and bidi characters, cut to [`MAX_CAPTURE_CHARS`] chars.
-pub(crate) fn clean_text(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| !is_unsafe_char(*c))
-        .take(MAX_CAPTURE_CHARS)
-        .collect()
 }
 
 /// `id` cut to at most [`MAX_ID_BYTES`], on a char boundary.
 fn cut_id(mut id: String) -> String {
-    if id.len() > MAX_ID_BYTES {
-        let end = (0..=MAX_ID_BYTES)
-            .rev()
-            .find(|&i| id.is_char_boundary(i))
-            .unwrap_or(0);
-        id.truncate(end);
-    }
+    let end = cut_bytes(&id, MAX_ID_BYTES).0.len();
+    id.truncate(end);
     id
-}
-
-/// The number a reply key (a topic id, `#greeting` …) is stored under in a session.
-/// Computed once: at load for a topic, at compile time for the `#` keys.
-pub(crate) const fn key_hash(key: &str) -> u32 {
-    fnv(FNV_START, key.as_bytes())
-}
-
-/// A most-recent-first list of at most `N` small items, kept inline: updating a session
-/// never allocates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Recent<T, const N: usize> {
-    len: usize,
-    items: [T; N],
-}
-
-impl<T: Copy + Default, const N: usize> Default for Recent<T, N> {
-    fn default() -> Self {
-        Recent {
-            len: 0,
-            items: [T::default(); N],
-        }
-    }
-}
-
-impl<T: Copy, const N: usize> Recent<T, N> {
-    pub(crate) fn as_slice(&self) -> &[T] {
-        &self.items[..self.len.min(N)]
-    }
-
-    /// Puts `item` first. The item `same` finds moves up; else the oldest falls off.
-    fn touch(&mut self, item: T, same: impl Fn(&T) -> bool) {
-        if N == 0 {
-            return;
-        }
-        let end = match self.as_slice().iter().position(same) {
-            Some(i) => i,
-            None => {
-                self.len = (self.len + 1).min(N);
-                self.len - 1
-            }
-        };
-        self.items.copy_within(..end, 1);
-        self.items[0] = item;
-    }
-}
-
-impl<T: Serialize + Copy, const N: usize> Serialize for Recent<T, N> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.as_slice())
-    }
-}
-
-/// A topic or product id stored inline (ids are short ASCII, checked when rules load).
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct TopicId {
-    len: u8,
-    bytes: [u8; MAX_TOPIC_BYTES],
-}
-
-impl TopicId {
-    /// `None` when `topic` is longer than [`MAX_TOPIC_BYTES`].
-    pub(crate) fn new(topic: &str) -> Option<TopicId> {
-        let mut bytes = [0; MAX_TOPIC_BYTES];
-        bytes
-            .get_mut(..topic.len())?
-            .copy_from_slice(topic.as_bytes());
-        Some(TopicId {
-            len: topic.len() as u8,
-            bytes,
-        })
-    }
-
-    pub(crate) fn as_str(&self) -> &str {
-        // Always whole UTF-8: copied from a `&str` in full.
-        std::str::from_utf8(&self.bytes[..usize::from(self.len).min(MAX_TOPIC_BYTES)]).unwrap_or("")
-    }
-}
-
-impl std::fmt::Debug for TopicId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.as_str().fmt(f)
-    }
-}
-
-fn ser_topics<S: serde::Serializer>(
-    t: &Recent<TopicId, MAX_RECENT_TOPICS>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    s.collect_seq(t.as_slice().iter().map(TopicId::as_str))
 }
 
 /// Most recent first, as written; ids too long to be a topic are dropped.
@@ -412,16 +400,9 @@ fn de_topics<'de, D: serde::Deserializer<'de>>(
     let list = Vec::<String>::deserialize(d)?;
     let mut out = Recent::default();
     for t in list.iter().rev().filter_map(|t| TopicId::new(t)) {
-        out.touch(t, |x| *x == t);
+        out.put_first(t, |x| *x == t);
     }
     Ok(out)
-}
-
-fn ser_product<S: serde::Serializer>(p: &Option<TopicId>, s: S) -> Result<S::Ok, S::Error> {
-    match p {
-        Some(p) => s.serialize_some(p.as_str()),
-        None => s.serialize_none(),
-    }
 }
 
 /// An id too long to be a product's is dropped.
@@ -448,25 +429,20 @@ fn de_rotations<'de, D: serde::Deserializer<'de>>(
             RotationSlot::Hashed(k, i) => (*k, *i),
             RotationSlot::Named(k, i) => (key_hash(k), *i),
         };
-        out.touch(slot, |(k, _)| *k == slot.0);
+        out.put_first(slot, |(k, _)| *k == slot.0);
     }
     Ok(out)
-}
-
-/// Control, bidi and other format characters, never echoed from buyer text.
-pub(crate) fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2069}'
-            | '\u{061C}'
-            | '\u{FEFF}')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Session {
+        fn set_variant(&mut self, key: u32, index: u32) {
+            self.rotations.put_first((key, index), |(k, _)| *k == key);
+        }
+    }
 
     #[test]
     fn recent_topics_are_bounded_and_most_recent_first() {
@@ -488,12 +464,12 @@ mod tests {
     fn captures_are_bounded_cleaned_and_evict_oldest() {
         let mut s = Session::new("a");
         for i in 0..40 {
-            s.store_capture(&format!("k{i}"), "v");
+            s.store_capture(&format!("k{i}"), "v".into());
         }
         assert_eq!(s.captures.len(), MAX_CAPTURES);
         assert!(s.capture("k0").is_none());
         assert_eq!(s.capture("k39"), Some("v"));
-        s.store_capture("x", &format!("a\u{202E}b\u{7}{}", "长".repeat(100)));
+        s.store_capture("x", format!("a\u{202E}b\u{7}{}", "长".repeat(100)));
         let v = s.capture("x").unwrap();
         assert!(v.starts_with("ab长"));
         assert_eq!(v.chars().count(), MAX_CAPTURE_CHARS);

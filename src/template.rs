@@ -4,12 +4,115 @@
 //! when the template is parsed. `{name}` and `{name|default}` naming a pattern's capture
 //! group are the only parts read at reply time. Captured text is inserted as data: it
 //! is never parsed as a template, so a buyer writing `{shop}` gets `{shop}` back.
-//! `{product.X}` reads an attribute of the session's current product (see
-//! [`crate::product`]), inserted as data too.
+//! `{product.X}` reads an attribute of the session's current product ([`Attr`], looked
+//! up through [`Facts`], which the products table implements), inserted as data too.
+//!
+//! A layer of its own, just above the basics: the shop features (payment texts,
+//! product facts) and the pipeline both speak it, and it knows none of them.
 
-use crate::product::{Attr, Product};
-use crate::session::is_unsafe_char;
+use crate::basics::ids::SegmentId;
+use crate::basics::text::{is_ident, is_unsafe_char};
 use std::collections::BTreeMap;
+
+/// What `{product.X}` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Attr {
+    Id,
+    Name,
+    Fabric,
+    Care,
+    Matching,
+    Promotion,
+    /// The whole size chart on one line.
+    SizeChart,
+    /// The size chart row fitting the buyer's captured `height` and `weight`.
+    Size,
+    /// A key of the product's `attrs:` map.
+    Custom(String),
+}
+
+impl Attr {
+    /// Attribute names with a fixed meaning; `attrs:` keys may not reuse them.
+    pub(crate) const FIXED: &'static [&'static str] = &[
+        "id",
+        "name",
+        "fabric",
+        "care",
+        "matching",
+        "promotion",
+        "size_chart",
+        "size",
+    ];
+
+    /// Parses the `X` of `{product.X}`.
+    pub(crate) fn parse(name: &str) -> Result<Attr, String> {
+        Ok(match name {
+            "id" => Attr::Id,
+            "name" => Attr::Name,
+            "fabric" => Attr::Fabric,
+            "care" => Attr::Care,
+            "matching" => Attr::Matching,
+            "promotion" => Attr::Promotion,
+            "size_chart" => Attr::SizeChart,
+            "size" => Attr::Size,
+            other if is_ident(other) => Attr::Custom(other.to_owned()),
+            other => {
+                return Err(format!(
+                    "invalid product attribute {{product.{other}}}; attribute names are [a-z_][a-z0-9_]*"
+                ))
+            }
+        })
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Attr::Id => "id",
+            Attr::Name => "name",
+            Attr::Fabric => "fabric",
+            Attr::Care => "care",
+            Attr::Matching => "matching",
+            Attr::Promotion => "promotion",
+            Attr::SizeChart => "size_chart",
+            Attr::Size => "size",
+            Attr::Custom(k) => k,
+        }
+    }
+}
+
+/// Where `{product.X}` finds its text: a product of the shop's table.
+pub(crate) trait Facts {
+    /// The attribute's text, `None` when the product lacks it; `captures` give the
+    /// buyer's `height` and `weight` for [`Attr::Size`].
+    fn fact(&self, attr: &Attr, captures: Captures<'_>) -> Option<&str>;
+}
+
+/// The captured values a template may read: this message's (`fresh`, already cleaned,
+/// the last of a name wins) before the session's (`stored`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Captures<'a> {
+    pub(crate) fresh: &'a [(&'a str, String)],
+    pub(crate) stored: &'a BTreeMap<String, String>,
+}
+
+impl<'a> Captures<'a> {
+    /// The session's captures only.
+    pub(crate) fn stored(stored: &'a BTreeMap<String, String>) -> Captures<'a> {
+        Captures { fresh: &[], stored }
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&'a str> {
+        self.fresh
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .or_else(|| self.stored.get(name).map(String::as_str))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
@@ -38,28 +141,46 @@ pub(crate) struct Template {
 /// `mood: soothing` of a variant map. Plain variants are for everyone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Mark {
-    pub(crate) segment: Option<u8>,
+    pub(crate) segment: Option<SegmentId>,
     pub(crate) soothing: bool,
 }
 
 /// What a template reads when it is rendered: the session's captures, values the
 /// reply supplies (`extra`, such as `{next_open}`; they take precedence over
 /// captures) and the current product.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(crate) struct Vars<'a> {
-    pub(crate) captures: &'a BTreeMap<String, String>,
+    pub(crate) captures: Captures<'a>,
     pub(crate) extra: &'a [(&'a str, &'a str)],
-    pub(crate) product: Option<&'a Product>,
+    pub(crate) product: Option<&'a dyn Facts>,
 }
 
 impl<'a> Vars<'a> {
-    /// Captures only: no extra values, no product.
+    /// Stored captures only: no extra values, no product.
     pub(crate) fn captures(captures: &'a BTreeMap<String, String>) -> Vars<'a> {
         Vars {
-            captures,
+            captures: Captures::stored(captures),
             extra: &[],
             product: None,
         }
+    }
+
+    fn value(&self, name: &str) -> Option<&'a str> {
+        self.extra
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
+            .or_else(|| self.captures.get(name))
+    }
+}
+
+impl std::fmt::Debug for Vars<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vars")
+            .field("captures", &self.captures)
+            .field("extra", &self.extra)
+            .field("product", &self.product.is_some())
+            .finish()
     }
 }
 
@@ -160,13 +281,13 @@ impl Template {
                 Part::Capture { name, default } => {
                     default.is_some()
                         || vars.extra.iter().any(|(k, _)| k == name)
-                        || vars.captures.contains_key(name)
+                        || vars.captures.has(name)
                 }
                 Part::Product { attr, default } => {
                     default.is_some()
                         || vars
                             .product
-                            .is_some_and(|pr| pr.value(attr, vars.captures).is_some())
+                            .is_some_and(|pr| pr.fact(attr, vars.captures).is_some())
                 }
             })
     }
@@ -200,13 +321,7 @@ impl Template {
             match p {
                 Part::Lit(s) => out.push_str(s),
                 Part::Capture { name, default } => {
-                    let value = vars
-                        .extra
-                        .iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, v)| *v)
-                        .or_else(|| vars.captures.get(name).map(String::as_str));
-                    match value {
+                    match vars.value(name) {
                         // Cleaned when stored, and again here: a session may come back from
                         // a store the host does not fully trust.
                         Some(v) => out.extend(v.chars().filter(|c| !is_unsafe_char(*c))),
@@ -214,7 +329,7 @@ impl Template {
                     }
                 }
                 Part::Product { attr, default } => {
-                    match vars.product.and_then(|pr| pr.value(attr, vars.captures)) {
+                    match vars.product.and_then(|pr| pr.fact(attr, vars.captures)) {
                         Some(v) => out.push_str(v),
                         None => out.push_str(default.as_deref().unwrap_or("")),
                     }
@@ -238,14 +353,7 @@ mod tests {
     fn render(t: &Template, caps: &[(&str, &str)]) -> String {
         let caps = scope_with(caps);
         let mut s = String::new();
-        t.render_into(
-            Vars {
-                captures: &caps,
-                extra: &[],
-                product: None,
-            },
-            &mut s,
-        );
+        t.render_into(Vars::captures(&caps), &mut s);
         s
     }
 
@@ -276,11 +384,7 @@ mod tests {
         assert_eq!(render(&t, &[("order_id", "123")]), "{订单} 123已收到");
         let t2 = Template::parse("订单{order_id}", &s).unwrap();
         let none = BTreeMap::new();
-        let vars = Vars {
-            captures: &none,
-            extra: &[],
-            product: None,
-        };
+        let vars = Vars::captures(&none);
         assert!(!t2.renderable(vars));
         assert!(t.renderable(vars));
     }
@@ -308,33 +412,37 @@ mod tests {
         let d = Template::parse("{product.fabric|详情页有写}", &s).unwrap();
         assert!(t.uses_product() && d.uses_product());
         assert!(!Template::parse("{shop}", &s).unwrap().uses_product());
-        let coat = Product {
-            name: "大衣{shop}".into(),
-            fabric: Some("羊毛".into()),
-            ..Product::default()
-        };
-        let bare = Product {
-            name: "T恤".into(),
-            ..Product::default()
-        };
+        /// A product as `(name, fabric)`.
+        struct Item(&'static str, Option<&'static str>);
+        impl Facts for Item {
+            fn fact(&self, attr: &Attr, _: Captures<'_>) -> Option<&str> {
+                match attr {
+                    Attr::Name => Some(self.0),
+                    Attr::Fabric => self.1,
+                    _ => None,
+                }
+            }
+        }
+        static COAT: Item = Item("大衣{shop}", Some("羊毛"));
+        static BARE: Item = Item("T恤", None);
+        let (coat, bare) = (&COAT, &BARE);
         let none = BTreeMap::new();
-        let vars = |product| Vars {
-            captures: &none,
-            extra: &[],
-            product,
+        let vars = |product: Option<&'static Item>| Vars {
+            product: product.map(|p| p as &dyn Facts),
+            ..Vars::captures(&none)
         };
         let render = |t: &Template, product| {
             let mut out = String::new();
             t.render_into(vars(product), &mut out);
             out
         };
-        assert!(t.renderable(vars(Some(&coat))));
-        assert!(!t.renderable(vars(Some(&bare))));
+        assert!(t.renderable(vars(Some(coat))));
+        assert!(!t.renderable(vars(Some(bare))));
         assert!(!t.renderable(vars(None)));
         assert!(d.renderable(vars(None)));
         // Product text is data: {shop} in it stays as written.
-        assert_eq!(render(&t, Some(&coat)), "大衣{shop}:羊毛");
-        assert_eq!(render(&d, Some(&bare)), "详情页有写");
+        assert_eq!(render(&t, Some(coat)), "大衣{shop}:羊毛");
+        assert_eq!(render(&d, Some(bare)), "详情页有写");
         let attrs: Vec<(&str, bool)> = d.product_attrs().map(|(a, d)| (a.name(), d)).collect();
         assert_eq!(attrs, vec![("fabric", true)]);
         assert!(Template::parse("{product.Fabric}", &s)
@@ -362,6 +470,23 @@ mod tests {
         for (src, want) in cases {
             let got = Template::parse(src, &s).unwrap_err();
             assert!(got.starts_with(want), "{src}: {got}");
+        }
+    }
+
+    #[test]
+    fn attribute_names() {
+        assert_eq!(Attr::parse("fabric"), Ok(Attr::Fabric));
+        assert_eq!(
+            Attr::parse("thickness"),
+            Ok(Attr::Custom("thickness".into()))
+        );
+        assert!(Attr::parse("Fabric").is_err());
+        assert!(Attr::parse("").is_err());
+        for n in Attr::FIXED {
+            assert_eq!(
+                Attr::parse(n).map(|a| a.name().to_owned()).as_deref(),
+                Ok(*n)
+            );
         }
     }
 }

@@ -38,13 +38,13 @@ fn the_bundled_rules_answer_a_typical_conversation() {
     let mut s = Session::new("buyer-42");
     let t = at("2026-10-08T10:00:00+08:00");
     let first = e.reply_at(&mut s, "这件偏大吗 我160 100斤", t);
-    assert_eq!(first.kind, ReplyKind::Greeting);
+    assert_eq!(first.kind(), ReplyKind::Greeting);
     assert_eq!(first.topic(), Some("size_advice"));
-    let (greeting, answer) = first.text.split_once('\n').unwrap();
+    let (greeting, answer) = first.text().split_once('\n').unwrap();
     assert!(greeting.contains("衣见女装旗舰店"), "{greeting}");
     assert!(!answer.is_empty());
     let r = e.reply_at(&mut s, "我要退貨！！😭", t);
-    assert_eq!((r.kind, r.topic()), (ReplyKind::Answer, Some("return")));
+    assert_eq!((r.kind(), r.topic()), (ReplyKind::Answer, Some("return")));
     let spans: Vec<&str> = r
         .hits()
         .iter()
@@ -53,7 +53,7 @@ fn the_bundled_rules_answer_a_typical_conversation() {
         .collect();
     assert!(spans.contains(&"退貨"), "{spans:?}");
     let r = e.reply_at(&mut s, "转人工", t);
-    assert!(r.handoff);
+    assert!(r.handoff());
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn the_bundled_promotion_and_reminder_open_conversations_in_their_windows() {
         "2026-12-05T10:00:00+08:00",
     ]
     .iter()
-    .map(|t| e.reply_at(&mut Session::new("x"), "有货吗", at(t)).kind)
+    .map(|t| e.reply_at(&mut Session::new("x"), "有货吗", at(t)).kind())
     .collect();
     assert_eq!(
         kinds,
@@ -101,9 +101,9 @@ fn hostile_messages_get_a_reply_quickly() {
             m.len(),
             start.elapsed()
         );
-        assert!(!r.text.is_empty());
-        assert_eq!(r.truncated, m.len() > 4096);
-        assert!(!r.text.contains('\u{202E}'));
+        assert!(!r.text().is_empty());
+        assert_eq!(r.truncated(), m.len() > 4096);
+        assert!(!r.text().contains('\u{202E}'));
     }
 }
 
@@ -123,7 +123,9 @@ fn one_engine_shared_by_threads_answers_like_sequential_use() {
     let t = at("2026-10-08T10:00:00+08:00");
     let run = |e: &Engine, id: usize| -> Vec<String> {
         let mut s = Session::new(format!("b{id}"));
-        msgs.iter().map(|m| e.reply_at(&mut s, m, t).text).collect()
+        msgs.iter()
+            .map(|m| e.reply_at(&mut s, m, t).into_text())
+            .collect()
     };
     let sequential: Vec<Vec<String>> = (0..8).map(|i| run(&e, i)).collect();
     let threaded: Vec<Vec<String>> = std::thread::scope(|scope| {

@@ -197,7 +197,7 @@ fn check_deny_warnings_fails_on_a_lint() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "tests/fixtures/lint.yaml:6:5: warning: keyword '邮' is one character: it hits every message containing it; make it longer or move it to whole: (presale[0].keywords[1]) [one_char_keyword]"
+        "tests/fixtures/lint.yaml:6:44: warning: keyword '邮' is one character: it hits every message containing it; make it longer or move it to whole: (presale[0].keywords[1]) [one_char_keyword]"
     );
     assert!(lines[1].starts_with("tests/fixtures/lint.yaml:8:5: warning: no test expects 'return'"));
     assert!(lines[2].contains(

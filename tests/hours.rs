@@ -44,7 +44,7 @@ fn handoff_at(e: &Engine, message: &str, now: &str) -> (ReplyKind, bool, String)
     let mut s = Session::new("buyer");
     e.reply_at(&mut s, "尺码", at(now));
     let r = e.reply_at(&mut s, message, at(now));
-    (r.kind, r.handoff, r.text)
+    (r.kind(), r.handoff(), r.text().to_owned())
 }
 
 // 2026-11-27 is a Friday.
@@ -136,27 +136,30 @@ fn fallback_and_anger_handoffs_follow_the_hours_too() {
     // Two fallbacks in a row hand over: off hours.
     let mut s = Session::new("f");
     e.reply_at(&mut s, "尺码", night);
-    assert_eq!(e.reply_at(&mut s, "天气", night).kind, ReplyKind::Fallback);
+    assert_eq!(
+        e.reply_at(&mut s, "天气", night).kind(),
+        ReplyKind::Fallback
+    );
     let r = e.reply_at(&mut s, "真热", night);
     assert_eq!(
-        (r.kind, r.handoff, r.topic()),
+        (r.kind(), r.handoff(), r.topic()),
         (ReplyKind::HandoffOffHours, true, None)
     );
     // An angry buyer gets the soothing off-hours variant.
     let mut t = Session::new("g");
     e.reply_at(&mut t, "尺码", night);
     let r = e.reply_at(&mut t, "你们是骗子", night);
-    assert!(r.angry);
-    assert_eq!(r.kind, ReplyKind::HandoffOffHours);
-    assert_eq!(r.text, "非常抱歉,人工客服明天 10:00上班后优先处理");
+    assert!(r.angry());
+    assert_eq!(r.kind(), ReplyKind::HandoffOffHours);
+    assert_eq!(r.text(), "非常抱歉,人工客服明天 10:00上班后优先处理");
     // A reply that opens the conversation keeps its greeting kind; the body says it.
     let mut u = Session::new("h");
     let r = e.reply_at(&mut u, "转人工", night);
     assert_eq!(
-        (r.kind, r.body_kind(), r.handoff),
+        (r.kind(), r.body_kind(), r.handoff()),
         (ReplyKind::Greeting, ReplyKind::HandoffOffHours, true)
     );
-    assert_eq!(r.text, "亲,您好\n人工客服明天 10:00上班后回复您");
+    assert_eq!(r.text(), "亲,您好\n人工客服明天 10:00上班后回复您");
     assert!(ReplyKind::HandoffOffHours.is_handoff());
     let v = serde_json::to_value(&r).unwrap_or_default();
     assert_eq!(v["body_kind"], "handoff_off_hours");

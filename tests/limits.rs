@@ -44,15 +44,15 @@ fn a_long_message_is_cut_on_a_char_boundary_and_still_answered() {
         .unwrap_or_else(|e| panic!("{e}"));
     let mut s = Session::new("b");
     let r = engine.reply_at(&mut s, "尺码偏大", noon());
-    assert!(r.truncated);
+    assert!(r.truncated());
     assert_eq!(r.topic(), Some("size"));
     assert!(r.hits().iter().all(|h| h.span.end <= 9), "{:?}", r.hits());
-    assert!(r.text.ends_with("标准码"), "{}", r.text);
+    assert!(r.text().ends_with("标准码"), "{}", r.text());
 
     let r = engine.reply_at(&mut s, "尺码偏大吗", noon());
-    assert!(r.truncated);
+    assert!(r.truncated());
     let r = engine.reply_at(&mut s, "偏大", noon());
-    assert!(!r.truncated);
+    assert!(!r.truncated());
     assert_eq!(r.topic(), Some("size_fit"));
 }
 
@@ -63,22 +63,22 @@ fn the_default_limit_is_4096_bytes() {
     // 退 straddles byte 4096: cut, so 退货 is not seen.
     let straddling = format!("{pad}退货");
     let r = engine.reply_at(&mut Session::new("b"), &straddling, noon());
-    assert!(r.truncated);
+    assert!(r.truncated());
     assert!(
         r.hits().iter().all(|h| h.topic != "return"),
         "{:?}",
         r.hits()
     );
-    assert!(!r.text.is_empty());
+    assert!(!r.text().is_empty());
     // Before the limit: seen, and the message is not cut when it fits exactly.
     let fits = format!("退货{}", "a".repeat(4090));
     assert_eq!(fits.len(), 4096);
     let r = engine.reply_at(&mut Session::new("b"), &fits, noon());
-    assert!(!r.truncated);
+    assert!(!r.truncated());
     assert_eq!(r.topic(), Some("return"));
     let over = format!("{fits}a");
     let r = engine.reply_at(&mut Session::new("b"), &over, noon());
-    assert!(r.truncated);
+    assert!(r.truncated());
     assert_eq!(r.topic(), Some("return"));
 }
 
@@ -206,7 +206,7 @@ fn time_reply(engine: &Engine, message: &str) -> Duration {
     let t = Instant::now();
     let r = engine.reply_at(&mut s, message, noon());
     let took = t.elapsed();
-    assert!(!r.text.is_empty());
+    assert!(!r.text().is_empty());
     took
 }
 

@@ -24,7 +24,7 @@ fn now() -> SystemTime {
 fn greeted(e: &Engine, id: &str) -> Session {
     let mut s = Session::new(id);
     let r = e.reply_at(&mut s, "在吗", now());
-    assert_eq!(r.kind, ReplyKind::Greeting);
+    assert_eq!(r.kind(), ReplyKind::Greeting);
     s
 }
 
@@ -45,30 +45,30 @@ fn a_product_named_in_a_question_answers_from_its_row() {
     assert_eq!(r.topic(), Some("material"));
     assert_eq!(r.product().map(|p| p.id()), Some("p1001"));
     assert_eq!(
-        r.text,
+        r.text(),
         "亲，羊毛双面呢大衣的面料是外层95%绵羊毛+5%羊绒的双面呢，无里衬，厚实挺括不扎人哦～小衣自己也很喜欢这款的手感😊"
     );
     assert_eq!(s.current_product(), Some("p1001"));
     // Later questions are about the same product, and keep answering from its row.
     let r = e.reply_at(&mut s, "怎么洗", now());
     assert_eq!(r.topic(), Some("care"));
-    assert!(r.text.contains("建议专业干洗"), "{}", r.text);
+    assert!(r.text().contains("建议专业干洗"), "{}", r.text());
     let r = e.reply_at(&mut s, "怎么搭配", now());
     assert!(
-        r.text
+        r.text()
             .contains("推荐搭配高领针织打底衫、高腰直筒牛仔裤、马丁短靴"),
         "{}",
-        r.text
+        r.text()
     );
     let r = e.reply_at(&mut s, "有活动吗", now());
-    assert!(r.text.contains("领券立减50元"), "{}", r.text);
+    assert!(r.text().contains("领券立减50元"), "{}", r.text());
     let r = e.reply_at(&mut s, "尺码表发我看看", now());
     assert_eq!(r.topic(), Some("size_chart"));
     assert!(
-        r.text
+        r.text()
             .contains("S码 155-160cm/85-95斤/衣长100cm；M码 160-165cm/95-105斤/衣长102cm"),
         "{}",
-        r.text
+        r.text()
     );
 }
 
@@ -87,15 +87,15 @@ fn a_missing_fact_falls_back_to_the_topics_generic_reply() {
             let r = e.reply_at(&mut s, question, now());
             assert_eq!(r.topic(), Some(topic));
             assert!(r.product().is_some());
-            assert!(!r.text.contains(product), "{product}: {}", r.text);
-            assert!(r.text.contains(generic), "{}", r.text);
-            assert_whole(&r.text);
+            assert!(!r.text().contains(product), "{product}: {}", r.text());
+            assert!(r.text().contains(generic), "{}", r.text());
+            assert_whole(r.text());
         }
     }
     // No product at all: only generic variants, rotating.
     let mut s = greeted(&e, "b3");
     let texts: Vec<String> = (0..6)
-        .map(|_| e.reply_at(&mut s, "什么面料", now()).text)
+        .map(|_| e.reply_at(&mut s, "什么面料", now()).into_text())
         .collect();
     for t in &texts {
         assert!(!t.contains("羊毛双面呢大衣"), "{t}");
@@ -112,22 +112,22 @@ fn a_size_question_picks_the_row_of_the_products_chart() {
     let r = e.reply_at(&mut s, "身高162 体重100斤穿什么码", now());
     assert_eq!(r.topic(), Some("size_advice"));
     assert!(
-        r.text
+        r.text()
             .starts_with("亲，按羊毛双面呢大衣的尺码表，您穿M码正合适哦～"),
         "{}",
-        r.text
+        r.text()
     );
     // Weight in kg, on a chart written in kg.
     let r = e.reply_at(&mut s, "那牛仔裤呢 47kg穿多大", now());
     assert_eq!(r.product().map(|p| p.id()), Some("p1003"));
-    assert!(r.text.contains("您穿26码正合适"), "{}", r.text);
+    assert!(r.text().contains("您穿26码正合适"), "{}", r.text());
     // Nothing on the chart fits: the generic size advice, never an empty size.
     let mut s = greeted(&e, "b5");
     e.reply_at(&mut s, "牛仔裤", now());
     let r = e.reply_at(&mut s, "我90kg穿什么码", now());
     assert_eq!(r.topic(), Some("size_advice"));
-    assert!(!r.text.contains("正合适"), "{}", r.text);
-    assert_whole(&r.text);
+    assert!(!r.text().contains("正合适"), "{}", r.text());
+    assert_whole(r.text());
 }
 
 #[test]
@@ -142,10 +142,10 @@ fn item_links_name_products_and_unknown_items_clear_the_product() {
     assert_eq!(r.topic(), Some("product_link"));
     assert_eq!(r.product().map(|p| p.name()), Some("真丝印花衬衫"));
     assert!(
-        r.text
+        r.text()
             .contains("看到您发的真丝印花衬衫啦～喜欢的话可以放心拍哦"),
         "{}",
-        r.text
+        r.text()
     );
     // A link to an item the table does not list: no product any more.
     let r = e.reply_at(
@@ -156,7 +156,7 @@ fn item_links_name_products_and_unknown_items_clear_the_product() {
     assert_eq!(r.topic(), Some("material"));
     assert!(r.product().is_none());
     assert_eq!(s.current_product(), None);
-    assert!(!r.text.contains("真丝"), "{}", r.text);
+    assert!(!r.text().contains("真丝"), "{}", r.text());
     // A short share link, and a later name in the same message wins over it.
     let r = e.reply_at(
         &mut s,
@@ -200,7 +200,7 @@ fn the_product_is_kept_in_the_session_and_unknown_ids_are_ignored() {
     assert!(json.contains(r#""product":"p1001""#), "{json}");
     let mut back: Session = serde_json::from_str(&json).unwrap();
     let r = e.reply_at(&mut back, "什么面料", now());
-    assert!(r.text.contains("羊毛双面呢大衣"), "{}", r.text);
+    assert!(r.text().contains("羊毛双面呢大衣"), "{}", r.text());
 
     // A session saved under rules that listed another product.
     let old = json.replace("p1001", "p0999");
@@ -208,7 +208,7 @@ fn the_product_is_kept_in_the_session_and_unknown_ids_are_ignored() {
     let r = e.reply_at(&mut old, "什么面料", now());
     assert_eq!(r.topic(), Some("material"));
     assert!(r.product().is_none());
-    assert_whole(&r.text);
+    assert_whole(r.text());
     // Sessions saved before products existed still load.
     let older: Session = serde_json::from_str(r#"{"id":"x","turns":2}"#).unwrap();
     assert_eq!(older.current_product(), None);
@@ -217,7 +217,7 @@ fn the_product_is_kept_in_the_session_and_unknown_ids_are_ignored() {
     let mut s = greeted(&e, "b9");
     assert!(s.set_current_product(Some("p1002")));
     let r = e.reply_at(&mut s, "怎么洗", now());
-    assert!(r.text.contains("真丝专用洗涤剂"), "{}", r.text);
+    assert!(r.text().contains("真丝专用洗涤剂"), "{}", r.text());
     let v = serde_json::to_value(&r).unwrap();
     assert_eq!(v["product"], "p1002");
 }

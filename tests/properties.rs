@@ -3,7 +3,7 @@
 //! still found, at exactly the span the buyer wrote; replies are deterministic; a
 //! session stays small however long the conversation.
 
-use kefu::normalize::{normalize, normalize_char};
+use kefu::{normalize, normalize_char};
 use kefu::{Engine, HitKind, MatcherKind, Reply, Session};
 use proptest::prelude::*;
 use std::collections::{BTreeSet, HashMap};
@@ -356,7 +356,7 @@ proptest! {
         for (m, gap) in &turns {
             now += Duration::from_secs(*gap);
             let r = engine.reply_at(&mut s, m, now);
-            prop_assert!(!r.text.is_empty());
+            prop_assert!(!r.text().is_empty());
             let json = serde_json::to_string(&s).unwrap_or_default();
             prop_assert!(json.len() < MAX_SESSION_JSON + id.len(), "{} bytes: {}", json.len(), json);
         }

@@ -119,28 +119,28 @@ fn a_session_with_an_unpaid_order_opens_with_the_pay_by_notice() {
     let mut s = Session::new("buyer-7");
     s.set_unpaid_order(Some(order("399.00")));
     let first = e.reply_at(&mut s, "什么时候发货", now);
-    assert_eq!(first.kind, ReplyKind::GreetingReminder);
-    assert_eq!(first.notice, Some("pay_by"));
+    assert_eq!(first.kind(), ReplyKind::GreetingReminder);
+    assert_eq!(first.notice(), Some("pay_by"));
     assert_eq!(first.topic(), Some("ship_time"));
-    let (opening, answer) = first.text.split_once('\n').unwrap();
+    let (opening, answer) = first.text().split_once('\n').unwrap();
     assert!(opening.contains("3021887766554433"), "{opening}");
     assert!(opening.contains("¥399.00"), "{opening}");
     assert!(opening.contains("11月26日 10:00"), "{opening}");
     assert!(!answer.is_empty());
 
     let second = e.reply_at(&mut s, "有货吗", now);
-    assert_eq!((second.kind, second.notice), (ReplyKind::Answer, None));
+    assert_eq!((second.kind(), second.notice()), (ReplyKind::Answer, None));
 
     // A session stored as JSON keeps the order; after a silence it greets again.
     let mut s: Session = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
     let later = e.reply_at(&mut s, "在吗", at("2026-11-25T11:30:00+08:00"));
-    assert_eq!(later.notice, Some("pay_by"));
+    assert_eq!(later.notice(), Some("pay_by"));
 
     // Paid: the host clears it, and the time-window reminder opens again.
     s.set_unpaid_order(None);
     let paid = e.reply_at(&mut s, "在吗", at("2026-11-25T13:00:00+08:00"));
-    assert_eq!(paid.kind, ReplyKind::GreetingReminder);
-    assert_eq!(paid.notice, Some("ship_delay"));
+    assert_eq!(paid.kind(), ReplyKind::GreetingReminder);
+    assert_eq!(paid.notice(), Some("ship_delay"));
 }
 
 #[test]
@@ -149,7 +149,7 @@ fn a_closed_order_no_longer_changes_the_opening() {
     let mut s = Session::new("buyer-8");
     s.set_unpaid_order(Some(order("399.00")));
     let r = e.reply_at(&mut s, "在吗", at("2026-11-26T10:00:00+08:00"));
-    assert_eq!(r.notice, Some("ship_delay"));
+    assert_eq!(r.notice(), Some("ship_delay"));
     // Outside any promotion or reminder window, an open order makes it greeting + reminder.
     let october = UnpaidOrder::new(
         "3021887766554434",
@@ -161,8 +161,8 @@ fn a_closed_order_no_longer_changes_the_opening() {
     s.set_unpaid_order(Some(october));
     let r = e.reply_at(&mut s, "在吗", at("2026-10-08T10:00:00+08:00"));
     assert_eq!(
-        (r.kind, r.notice),
+        (r.kind(), r.notice()),
         (ReplyKind::GreetingReminder, Some("pay_by"))
     );
-    assert!(r.text.contains("¥129.00"), "{}", r.text);
+    assert!(r.text().contains("¥129.00"), "{}", r.text());
 }

@@ -118,7 +118,7 @@ fn marked_variants_are_preferred_for_their_segment_and_kept_from_others() {
     let mut seen = Vec::new();
     for _ in 0..4 {
         let r = e.reply_at(&mut eco, "还能便宜吗", now);
-        seen.push(body(&r.text).to_owned());
+        seen.push(body(r.text()).to_owned());
     }
     // Rotating between the two economic variants, never the same twice in a row.
     for w in seen.windows(2) {
@@ -135,7 +135,7 @@ fn marked_variants_are_preferred_for_their_segment_and_kept_from_others() {
     for _ in 0..4 {
         let r = e.reply_at(&mut plain, "价格多少", now);
         assert!(r.segment().is_none());
-        let b = body(&r.text);
+        let b = body(r.text());
         assert!(b == "价格统一哦" || b == "大促有满减", "{b}");
     }
 
@@ -143,13 +143,13 @@ fn marked_variants_are_preferred_for_their_segment_and_kept_from_others() {
     let mut ind = Session::new("ind");
     let r = e.reply_at(&mut ind, "面料质量怎么样", now);
     assert_eq!(
-        (r.segment(), body(&r.text)),
+        (r.segment(), body(r.text())),
         (Some("individual"), "品牌定织面料")
     );
     let r = e.reply_at(&mut ind, "价格多少", now);
-    assert_eq!(body(&r.text), "一分钱一分货");
+    assert_eq!(body(r.text()), "一分钱一分货");
     let r = e.reply_at(&mut ind, "尺码偏大吗", now);
-    assert_eq!(body(&r.text), "标准码");
+    assert_eq!(body(r.text()), "标准码");
 }
 
 #[test]
@@ -159,34 +159,34 @@ fn economic_buyers_get_the_active_promotion_once_per_session() {
     let mut s = Session::new("b5");
     // The first message opens with greeting + this promotion: not repeated below.
     let first = e.reply_at(&mut s, "有优惠吗", now);
-    assert_eq!(first.kind, ReplyKind::GreetingPromotion);
-    assert_eq!((first.notice, first.promotion), (Some("d12"), None));
-    assert_eq!(first.text.matches("双12满300减40").count(), 1);
+    assert_eq!(first.kind(), ReplyKind::GreetingPromotion);
+    assert_eq!((first.notice(), first.promotion()), (Some("d12"), None));
+    assert_eq!(first.text().matches("双12满300减40").count(), 1);
     let again = e.reply_at(&mut s, "再便宜点", now);
-    assert_eq!(again.promotion, None);
+    assert_eq!(again.promotion(), None);
 
     // A buyer who becomes economic later gets it once, after the answer: here the
     // conversation opened just before the promotion started.
     let mut t = Session::new("b6");
     let opening = e.reply_at(&mut t, "尺码偏大吗", at("2026-11-30T23:50:00+08:00"));
-    assert_eq!(opening.kind, ReplyKind::Greeting);
+    assert_eq!(opening.kind(), ReplyKind::Greeting);
     let now = at("2026-12-01T00:10:00+08:00");
     let r = e.reply_at(&mut t, "能便宜点吗", now);
-    assert_eq!((r.kind, r.promotion), (ReplyKind::Answer, Some("d12")));
-    let mut lines = r.text.lines();
+    assert_eq!((r.kind(), r.promotion()), (ReplyKind::Answer, Some("d12")));
+    let mut lines = r.text().lines();
     assert!(lines.next().is_some_and(|l| l != "双12满300减40"));
     assert_eq!(lines.next(), Some("双12满300减40"));
     let r = e.reply_at(&mut t, "还有优惠吗", now);
-    assert_eq!((r.promotion, r.text.contains("双12")), (None, false));
+    assert_eq!((r.promotion(), r.text().contains("双12")), (None, false));
 
     // Outside the window, or in another segment: nothing is appended.
     let mut u = Session::new("b7");
     e.reply_at(&mut u, "尺码", at(NOV));
-    assert_eq!(e.reply_at(&mut u, "便宜点", at(NOV)).promotion, None);
+    assert_eq!(e.reply_at(&mut u, "便宜点", at(NOV)).promotion(), None);
     let mut v = Session::new("b8");
     e.reply_at(&mut v, "尺码", now);
     let r = e.reply_at(&mut v, "质量好吗", now);
-    assert_eq!((r.segment(), r.promotion), (Some("individual"), None));
+    assert_eq!((r.segment(), r.promotion()), (Some("individual"), None));
 }
 
 #[test]
@@ -196,43 +196,43 @@ fn angry_buyers_get_soothing_variants_then_a_human() {
     let mut s = Session::new("b9");
     e.reply_at(&mut s, "尺码", now);
     let calm = e.reply_at(&mut s, "物流到哪了", now);
-    assert!(!calm.angry);
-    assert_eq!(calm.text, "在路上了");
+    assert!(!calm.angry());
+    assert_eq!(calm.text(), "在路上了");
     // Three question marks (full-width, spaces allowed between) are anger.
     let r = e.reply_at(&mut s, "到哪了？？ ？", now);
-    assert!(r.angry && !r.handoff);
+    assert!(r.angry() && !r.handoff());
     assert_eq!(
-        (r.kind, r.text.as_str()),
+        (r.kind(), r.text()),
         (ReplyKind::Answer, "真的抱歉让您久等")
     );
     // Angry twice in a row: handed over, with the soothing handoff reply.
     let r = e.reply_at(&mut s, "物流呢???", now);
-    assert!(r.angry && r.handoff);
+    assert!(r.angry() && r.handoff());
     assert_eq!(
-        (r.kind, r.text.as_str()),
+        (r.kind(), r.text()),
         (ReplyKind::Handoff, "抱歉已优先转人工")
     );
     assert_eq!(r.topic(), Some("logistics"));
     // The count starts again; two question marks are not anger.
     let r = e.reply_at(&mut s, "物流呢??", now);
-    assert!(!r.angry && !r.handoff);
+    assert!(!r.angry() && !r.handoff());
 
     // An angry message nothing answers is handed over at once.
     let mut t = Session::new("b10");
     e.reply_at(&mut t, "尺码", now);
     let r = e.reply_at(&mut t, "你们这些骗子", now);
-    assert!(r.angry && r.handoff);
-    assert_eq!((r.kind, r.topic()), (ReplyKind::Handoff, None));
-    assert_eq!(r.text, "抱歉已优先转人工");
+    assert!(r.angry() && r.handoff());
+    assert_eq!((r.kind(), r.topic()), (ReplyKind::Handoff, None));
+    assert_eq!(r.text(), "抱歉已优先转人工");
     // A calm fallback rotates among the calm variants only.
     let r = e.reply_at(&mut t, "天气", now);
-    assert_eq!((r.kind, r.text.as_str()), (ReplyKind::Fallback, "亲,稍等"));
+    assert_eq!((r.kind(), r.text()), (ReplyKind::Fallback, "亲,稍等"));
     // No promotion for an angry buyer, even an economic one.
     let mut u = Session::new("b11");
     e.reply_at(&mut u, "尺码", at(DEC));
     let r = e.reply_at(&mut u, "垃圾 还不便宜点", at(DEC));
     assert_eq!(
-        (r.segment(), r.angry, r.promotion),
+        (r.segment(), r.angry(), r.promotion()),
         (Some("economic"), true, None)
     );
 }
@@ -245,7 +245,7 @@ fn without_buyers_rules_nothing_changes() {
     .unwrap_or_else(|e| panic!("{e}"));
     let mut s = Session::new("x");
     let r = e.reply_at(&mut s, "便宜吗？？？？ 骗子", at(NOV));
-    assert_eq!((r.segment(), r.angry, r.handoff), (None, false, false));
+    assert_eq!((r.segment(), r.angry(), r.handoff()), (None, false, false));
     assert_eq!(e.segments().len(), 0);
     // The session's JSON has no buyer fields at all.
     let json = serde_json::to_string(&s).unwrap_or_default();
@@ -271,10 +271,10 @@ fn scores_live_in_the_session_and_survive_serde() {
     let a = e.reply_at(&mut s, "骗子", now);
     let b = e.reply_at(&mut back, "骗子", now);
     assert_eq!(
-        (a.segment(), a.handoff, &a.text),
-        (b.segment(), b.handoff, &b.text)
+        (a.segment(), a.handoff(), &a.text()),
+        (b.segment(), b.handoff(), &b.text())
     );
-    assert!(a.handoff);
+    assert!(a.handoff());
     // A session saved before buyers existed loads and starts from zero.
     let old: Session =
         serde_json::from_str(r#"{"id":"old","turns":2}"#).unwrap_or_else(|e| panic!("{e}"));
@@ -314,8 +314,8 @@ fn the_bundled_rules_read_their_buyers() {
         (r.segment(), r.topic()),
         (Some("economic"), Some("discount"))
     );
-    assert_eq!(r.promotion, Some("double12_warmup"));
+    assert_eq!(r.promotion(), Some("double12_warmup"));
     let r = e.reply_at(&mut s, "怎么还没发货？？？", now);
-    assert!(r.angry);
-    assert!(r.text.contains("抱歉"), "{}", r.text);
+    assert!(r.angry());
+    assert!(r.text().contains("抱歉"), "{}", r.text());
 }

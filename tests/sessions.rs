@@ -3,7 +3,9 @@
 //! continues exactly as one kept in memory, and sessions written by older rule files
 //! or an older kefu still load and work.
 
-use kefu::session::{MAX_CAPTURES, MAX_CAPTURE_CHARS, MAX_ID_BYTES};
+const MAX_CAPTURES: usize = Session::MAX_CAPTURES;
+const MAX_CAPTURE_CHARS: usize = Session::MAX_CAPTURE_CHARS;
+const MAX_ID_BYTES: usize = Session::MAX_ID_BYTES;
 use kefu::{Engine, ReplyKind, Session};
 use std::time::{Duration, SystemTime};
 
@@ -59,11 +61,11 @@ fn answer(engine: &Engine, session: &mut Session, turn: usize) -> Seen {
     let now = at("2026-11-05T10:00:00+08:00") + Duration::from_secs(minutes * 60);
     let r = engine.reply_at(session, message, now);
     Seen {
-        text: r.text.clone(),
-        kind: r.kind,
+        text: r.text().to_owned(),
+        kind: r.kind(),
         topic: r.topic().map(str::to_owned),
-        handoff: r.handoff,
-        notice: r.notice.map(str::to_owned),
+        handoff: r.handoff(),
+        notice: r.notice().map(str::to_owned),
         hits: r
             .hits()
             .iter()
@@ -202,22 +204,22 @@ fn a_session_saved_under_older_rules_works_with_new_ones() {
     // without a greeting (the conversation goes on), and becomes the last topic.
     let later = t + Duration::from_secs(60);
     let r = v2.reply_at(&mut s, "有货吗", later);
-    assert_eq!((r.kind, r.topic()), (ReplyKind::Answer, Some("stock")));
-    assert_eq!(r.text, "V2 有货");
+    assert_eq!((r.kind(), r.topic()), (ReplyKind::Answer, Some("stock")));
+    assert_eq!(r.text(), "V2 有货");
     // A node whose variant index was saved at 2 (of 3) now has one variant.
     let r = v2.reply_at(&mut s, "尺码", later);
-    assert_eq!(r.text, "V2 尺码");
+    assert_eq!(r.text(), "V2 尺码");
     let r = v2.reply_at(&mut s, "尺码偏大吗", later);
-    assert_eq!(r.text, "V2 尺码");
+    assert_eq!(r.text(), "V2 尺码");
     let r = v2.reply_at(&mut s, "退货", later);
-    assert_eq!((r.kind, r.topic()), (ReplyKind::Answer, Some("refund")));
+    assert_eq!((r.kind(), r.topic()), (ReplyKind::Answer, Some("refund")));
     assert_eq!(s.last_topic(), Some("refund"));
     // The capture of a pattern the new rules lack is kept, harmlessly.
     assert_eq!(s.capture("size_letter"), Some("M"));
     // Fallbacks still count up to the handoff.
     let kinds: Vec<ReplyKind> = ["天气", "天气", "天气"]
         .iter()
-        .map(|m| v2.reply_at(&mut s, m, later).kind)
+        .map(|m| v2.reply_at(&mut s, m, later).kind())
         .collect();
     assert_eq!(
         kinds,
@@ -233,8 +235,8 @@ fn same_replies(engine: &Engine, json: &str, mut fresh: Session, messages: &[&st
         let a = engine.reply_at(&mut loaded, m, t);
         let b = engine.reply_at(&mut fresh, m, t);
         assert_eq!(
-            (&a.text, a.kind, a.topic()),
-            (&b.text, b.kind, b.topic()),
+            (&a.text(), a.kind(), a.topic()),
+            (&b.text(), b.kind(), b.topic()),
             "{json}: {m}"
         );
     }
@@ -282,14 +284,14 @@ fn a_session_in_the_older_json_format_loads_and_continues() {
     let t = at("2026-09-01T10:01:00+08:00");
     let mut same = old.clone();
     // The fallback count goes on: one was saved, so the third in a row hands over.
-    assert_eq!(v1.reply_at(&mut old, "天气", t).kind, ReplyKind::Fallback);
-    assert_eq!(v1.reply_at(&mut old, "天气", t).kind, ReplyKind::Handoff);
+    assert_eq!(v1.reply_at(&mut old, "天气", t).kind(), ReplyKind::Fallback);
+    assert_eq!(v1.reply_at(&mut old, "天气", t).kind(), ReplyKind::Handoff);
     // The saved rotation goes on: return's variant 0 was sent last, size's variant 2.
-    assert_eq!(v1.reply_at(&mut old, "退货", t).text, "V1 退货 b");
-    assert_eq!(v1.reply_at(&mut old, "尺码", t).text, "V1 尺码 a");
+    assert_eq!(v1.reply_at(&mut old, "退货", t).text(), "V1 退货 b");
+    assert_eq!(v1.reply_at(&mut old, "尺码", t).text(), "V1 尺码 a");
     // And the new rules take it as well.
     let r = v2.reply_at(&mut same, "退货", t);
-    assert_eq!((r.kind, r.text.as_str()), (ReplyKind::Answer, "V2 退款"));
+    assert_eq!((r.kind(), r.text()), (ReplyKind::Answer, "V2 退款"));
     save_and_load(&same);
 }
 

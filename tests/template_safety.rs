@@ -63,7 +63,7 @@ fn template_syntax_in_a_capture_is_inserted_as_written() {
         let mut s = greeted(&e, "b");
         let r = e.reply_at(&mut s, &format!("叫我{nickname}"), noon());
         assert_eq!(r.topic(), Some("nickname"));
-        assert_eq!(r.text, want, "nickname {nickname:?}");
+        assert_eq!(r.text(), want, "nickname {nickname:?}");
         assert_eq!(s.capture("nickname"), Some(nickname));
     }
 }
@@ -77,9 +77,9 @@ fn a_capture_stored_earlier_is_still_data_in_later_replies() {
     // another capture's name; neither is expanded.
     let r = e.reply_at(&mut s, "订单号：{nickname}", noon());
     assert_eq!(r.topic(), Some("order"));
-    assert_eq!(r.text, "订单{nickname}已收到,小测马上为{order_id}查询~");
+    assert_eq!(r.text(), "订单{nickname}已收到,小测马上为{order_id}查询~");
     let r = e.reply_at(&mut s, "尺码呢", noon());
-    assert_eq!(r.text, "{order_id},小测帮您选尺码~");
+    assert_eq!(r.text(), "{order_id},小测帮您选尺码~");
 }
 
 #[test]
@@ -104,7 +104,11 @@ fn control_and_bidi_chars_never_reach_a_reply() {
             text.to_owned(),
         ] {
             let r = e.reply_at(&mut s, &message, noon());
-            assert!(!r.text.chars().any(is_unsafe), "{message:?} → {:?}", r.text);
+            assert!(
+                !r.text().chars().any(is_unsafe),
+                "{message:?} → {:?}",
+                r.text()
+            );
         }
         // What was kept is what the buyer wrote, minus the unsafe chars.
         let clean: String = text.chars().filter(|&c| !is_unsafe(c)).collect();
@@ -117,7 +121,7 @@ fn an_all_unsafe_capture_renders_as_nothing() {
     let e = engine();
     let mut s = greeted(&e, "b");
     let r = e.reply_at(&mut s, "叫我\u{202E}\u{7}", noon());
-    assert_eq!(r.text, "好的,小测记住啦~");
+    assert_eq!(r.text(), "好的,小测记住啦~");
 }
 
 #[test]
@@ -127,7 +131,7 @@ fn a_long_capture_is_cut_to_64_chars() {
     let long = "很".repeat(200);
     let r = e.reply_at(&mut s, &format!("叫我{long}"), noon());
     let want = format!("好的{},小测记住啦~", "很".repeat(64));
-    assert_eq!(r.text, want);
+    assert_eq!(r.text(), want);
 }
 
 #[test]
@@ -137,7 +141,7 @@ fn a_message_of_template_syntax_alone_gets_the_plain_fallback() {
     for message in ["{shop}", "{{", "}}", "{agent|x}", "{nickname}"] {
         let r = e.reply_at(&mut s, message, noon());
         assert_eq!(r.topic(), None, "{message}");
-        assert_eq!(r.text, "没听懂{请}换个说法", "{message}");
+        assert_eq!(r.text(), "没听懂{请}换个说法", "{message}");
     }
 }
 
@@ -150,5 +154,5 @@ fn captures_from_a_stored_session_are_cleaned_when_rendered() {
     let mut s: Session = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
     let r = e.reply_at(&mut s, "尺码", noon());
     assert_eq!(r.topic(), Some("size"));
-    assert!(!r.text.chars().any(is_unsafe), "{:?}", r.text);
+    assert!(!r.text().chars().any(is_unsafe), "{:?}", r.text());
 }

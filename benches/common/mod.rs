@@ -323,7 +323,7 @@ pub fn messages(n: usize) -> (Vec<String>, Source) {
 /// and normalized (for the baselines); says on stderr where they came from.
 pub fn batch(mode: Mode, bench: &str) -> (Vec<String>, Vec<String>) {
     let (msgs, source) = messages(mode.batch());
-    let norm = msgs.iter().map(|m| kefu::normalize::normalize(m)).collect();
+    let norm = msgs.iter().map(|m| kefu::normalize(m)).collect();
     eprintln!(
         "[kefu-bench] {bench}, mode {mode:?}; {} messages from {}",
         msgs.len(),
@@ -503,7 +503,7 @@ pub fn fused_count(d: &CharwiseDoubleArrayAhoCorasick<u32>, raw: &str) -> usize 
     let mut stepper = d.find_overlapping_stepper();
     let mut n = 0;
     for c in raw.chars() {
-        if let Some(k) = kefu::normalize::normalize_char(c) {
+        if let Some(k) = kefu::normalize_char(c) {
             stepper.consume(k);
             n += stepper.matches().count();
         }

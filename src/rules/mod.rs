@@ -5,147 +5,33 @@
 //! Its output is checked, typed and located: templates parsed, regexes compiled,
 //! times resolved in the shop's zone. It never panics on any input.
 
-mod buyer;
+mod buyers;
+mod hours;
 mod model;
 mod payment;
 mod products;
+mod replies;
 mod yaml;
 
-pub(crate) use payment::{ChannelPolicy, Due, PaymentReminders, QuietHours};
-
-use crate::error::{Error, ErrorKind, Location, Problem};
-use crate::normalize::normalize;
-use crate::product::ProductTable;
-use crate::session::MAX_CAPTURE_NAME_BYTES;
+use crate::basics::clock::{parse_duration, parse_offset};
+use crate::basics::error::{Error, ErrorKind, Location, Problem};
+use crate::basics::ids::NodeId;
+use crate::basics::limits::{Limits, MAX_CAPTURE_NAME_BYTES, MAX_TOPIC_BYTES};
+use crate::basics::normalize::normalize;
+use crate::basics::section::Section;
+use crate::basics::text::{is_ident, key_hash};
+use crate::pipeline::compose::{Fallback, Openings, Window};
+use crate::pipeline::tree::{Node, PatternRule, Signal, Term, TermKind};
+use crate::shop::buyers::Buyers;
+use crate::shop::hours::AgentHours;
+use crate::shop::payment::{PaymentReminders, ORDER_VARS};
+use crate::shop::products::ProductTable;
 use crate::template::{Scope, Template};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use model::{NodeRule, RuleFile, VariantRule, WindowRule, S};
-use regex::Regex;
 use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, HashMap};
-
-/// Which tree of quick phrases a node belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Section {
-    /// 售前: questions before an order.
-    Presale,
-    /// 售中: paying, address changes, urging shipment.
-    Insale,
-    /// 售后: returns, logistics, complaints.
-    Aftersale,
-}
-
-impl Section {
-    /// The key of this section in a rule file (`presale`, `insale`, `aftersale`).
-    pub fn key(self) -> &'static str {
-        match self {
-            Section::Presale => "presale",
-            Section::Insale => "insale",
-            Section::Aftersale => "aftersale",
-        }
-    }
-    /// The Chinese name shops use (售前, 售中, 售后).
-    pub fn label(self) -> &'static str {
-        match self {
-            Section::Presale => "售前",
-            Section::Insale => "售中",
-            Section::Aftersale => "售后",
-        }
-    }
-}
-
-/// Limits on what a rule file may hold; see [`crate::EngineBuilder`] for defaults.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    pub(crate) max_file_bytes: usize,
-    pub(crate) max_keywords: usize,
-    pub(crate) max_keyword_chars: usize,
-    pub(crate) max_patterns: usize,
-    pub(crate) max_template_chars: usize,
-    pub(crate) regex_size_limit: usize,
-}
-
-/// How a keyword hits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TermKind {
-    /// Anywhere in the message.
-    Contains,
-    /// Only as the whole (normalized) message.
-    Whole,
-    /// Vetoes its node.
-    Exclude,
-    /// A signal of a buyer segment (`buyers.segments[].signals`); not a node's term.
-    Signal,
-    /// An anger word (`buyers.anger.signals`); not a node's term.
-    Anger,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Term {
-    /// Normalized form, what the automaton matches.
-    pub(crate) text: String,
-    /// As written in the file.
-    pub(crate) source: String,
-    pub(crate) kind: TermKind,
-}
-
-/// A signal word of `buyers:`: the automaton matches it like a keyword.
-#[derive(Debug, Clone)]
-pub(crate) struct Signal {
-    /// `kind` is [`TermKind::Signal`] or [`TermKind::Anger`].
-    pub(crate) term: Term,
-    /// The segment's index for a segment signal; 0 for an anger word.
-    pub(crate) segment: u32,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct PatternRule {
-    pub(crate) regex: Regex,
-    /// Where the pattern is written.
-    pub(crate) location: Option<Location>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Node {
-    pub(crate) topic: String,
-    /// `key_hash(topic)`: where the session keeps the variant sent last.
-    pub(crate) key: u32,
-    pub(crate) name: String,
-    pub(crate) section: Section,
-    pub(crate) parent: Option<usize>,
-    pub(crate) priority: i32,
-    pub(crate) handoff: bool,
-    pub(crate) terms: Vec<Term>,
-    pub(crate) patterns: Vec<PatternRule>,
-    pub(crate) reply: Vec<Template>,
-    pub(crate) location: Option<Location>,
-    pub(crate) path: String,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Window {
-    pub(crate) id: String,
-    pub(crate) from: Timestamp,
-    pub(crate) until: Timestamp,
-    pub(crate) text: Template,
-}
-
-impl Window {
-    pub(crate) fn active_at(&self, now: Timestamp) -> bool {
-        self.from <= now && now <= self.until
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Fallback {
-    pub(crate) reply: Vec<Template>,
-    pub(crate) handoff_after: u32,
-    pub(crate) handoff_reply: Vec<Template>,
-    /// A handoff outside `shop.agent_hours`; may name `{next_open}`.
-    pub(crate) off_hours_reply: Vec<Template>,
-}
 
 /// A `tests:` case of a rule file.
 #[derive(Debug, Clone)]
@@ -170,21 +56,19 @@ pub(crate) struct RuleSet {
     pub(crate) shop_name: String,
     /// `shop.timezone`: windows are resolved in it, quiet hours are read in it.
     pub(crate) timezone: TimeZone,
-    pub(crate) greeting: Vec<Template>,
-    pub(crate) after_silence_secs: i64,
-    pub(crate) promotions: Vec<Window>,
-    pub(crate) reminders: Vec<Window>,
+    /// `first_reply:`: the greeting, promotions and reminders.
+    pub(crate) openings: Openings,
     /// `payment_reminders:` (催付), when the file has the section.
     pub(crate) payment: Option<PaymentReminders>,
     pub(crate) nodes: Vec<Node>,
     pub(crate) fallback: Fallback,
     pub(crate) tests: Vec<TestCase>,
     /// `buyers:` (segments, anger); empty when the file has none.
-    pub(crate) buyers: crate::buyer::Buyers,
+    pub(crate) buyers: Buyers,
     /// The segments' and anger's signal words, compiled with the nodes' keywords.
     pub(crate) signals: Vec<Signal>,
     /// `shop.agent_hours`; `None`: agents are always on duty.
-    pub(crate) agent_hours: Option<crate::hours::AgentHours>,
+    pub(crate) agent_hours: Option<AgentHours>,
     pub(crate) products: ProductTable,
 }
 
@@ -240,7 +124,7 @@ struct Validator {
 
 /// A node's reply sources, kept until every capture name is known.
 struct PendingReply {
-    node: usize,
+    node: NodeId,
     sources: Vec<Spanned<VariantRule>>,
 }
 
@@ -302,7 +186,7 @@ impl Validator {
             constants.insert("agent".to_owned(), a.value.clone());
         }
         let order_vars: &[&str] = if f.payment_reminders.is_some() {
-            &payment::ORDER_VARS
+            &ORDER_VARS
         } else {
             &[]
         };
@@ -382,16 +266,16 @@ impl Validator {
         };
         for p in pending {
             let path = nodes
-                .get(p.node)
+                .get(p.node.index())
                 .map(|n| n.path.clone())
                 .unwrap_or_default();
             let reply = self.variants(&p.sources, &scope, &format!("{path}.reply"), &buyers);
-            if let Some(n) = nodes.get_mut(p.node) {
+            if let Some(n) = nodes.get_mut(p.node.index()) {
                 n.reply = reply;
             }
         }
 
-        let (greeting, after_silence_secs, promotions, reminders) = match f.first_reply {
+        let openings = match f.first_reply {
             Some(fr) => {
                 let fr_loc = loc(&fr);
                 let fr = fr.value;
@@ -409,9 +293,12 @@ impl Validator {
                     .as_ref()
                     .and_then(|s| self.duration(s, "first_reply.after_silence"))
                     .unwrap_or(DEFAULT_SILENCE_SECS);
-                let p = self.windows(fr.promotions, &tz, &scope, "first_reply.promotions");
-                let r = self.windows(fr.reminders, &tz, &scope, "first_reply.reminders");
-                (g, silence, p, r)
+                Openings {
+                    greeting: g,
+                    after_silence_secs: silence,
+                    promotions: self.windows(fr.promotions, &tz, &scope, "first_reply.promotions"),
+                    reminders: self.windows(fr.reminders, &tz, &scope, "first_reply.reminders"),
+                }
             }
             None => {
                 self.problem(
@@ -420,7 +307,10 @@ impl Validator {
                     None,
                     "",
                 );
-                (Vec::new(), DEFAULT_SILENCE_SECS, Vec::new(), Vec::new())
+                Openings {
+                    after_silence_secs: DEFAULT_SILENCE_SECS,
+                    ..Openings::default()
+                }
             }
         };
 
@@ -476,12 +366,7 @@ impl Validator {
                     None,
                     "",
                 );
-                Fallback {
-                    reply: Vec::new(),
-                    handoff_after: 0,
-                    handoff_reply: Vec::new(),
-                    off_hours_reply: Vec::new(),
-                }
+                Fallback::default()
             }
         };
 
@@ -494,10 +379,7 @@ impl Validator {
             file: file.map(str::to_owned),
             shop_name,
             timezone: tz,
-            greeting,
-            after_silence_secs,
-            promotions,
-            reminders,
+            openings,
             payment,
             nodes,
             fallback,
@@ -537,7 +419,7 @@ impl Validator {
         &mut self,
         n: Spanned<NodeRule>,
         section: Section,
-        parent: Option<usize>,
+        parent: Option<NodeId>,
         path: String,
         nodes: &mut Vec<Node>,
         pending: &mut Vec<PendingReply>,
@@ -546,16 +428,12 @@ impl Validator {
         let r = n.value;
         let topic = match &r.topic {
             Some(t) => {
-                if !is_ident(&t.value)
-                    || t.value == "fallback"
-                    || t.value.len() > crate::session::MAX_TOPIC_BYTES
-                {
+                if !is_ident(&t.value) || t.value == "fallback" || t.value.len() > MAX_TOPIC_BYTES {
                     self.problem(
                         ErrorKind::InvalidTopicId,
                         format!(
                             "invalid topic id '{}'; use lower-case ASCII like size_fit, at most {} chars (and not 'fallback')",
-                            t.value,
-                            crate::session::MAX_TOPIC_BYTES
+                            t.value, MAX_TOPIC_BYTES
                         ),
                         loc(t),
                         &format!("{path}.topic"),
@@ -649,13 +527,21 @@ impl Validator {
                 &path,
             );
         }
-        let id = nodes.len();
+        let Some(id) = NodeId::new(nodes.len()) else {
+            self.problem(
+                ErrorKind::LimitExceeded,
+                "more nodes than kefu can number (2^32)",
+                at,
+                &path,
+            );
+            return;
+        };
         nodes.push(Node {
             name: r
                 .name
                 .as_ref()
                 .map_or_else(|| topic.clone(), |n| n.value.clone()),
-            key: crate::session::key_hash(&topic),
+            key: key_hash(&topic),
             topic,
             section,
             parent,
@@ -726,6 +612,7 @@ impl Validator {
             text,
             source: k.value.clone(),
             kind,
+            location: loc(k),
         })
     }
 
@@ -864,6 +751,7 @@ impl Validator {
             if let (Some(id), Some(from), Some(until), Some(text)) = (w.id, from, until, text) {
                 out.push(Window {
                     id: id.value,
+                    location: at,
                     from,
                     until,
                     text,
@@ -871,6 +759,23 @@ impl Validator {
             }
         }
         out
+    }
+
+    /// A duration (`90s`, `30m`, `2h`, `1d`) in seconds, or a located problem.
+    fn duration(&mut self, s: &S, path: &str) -> Option<i64> {
+        let d = parse_duration(&s.value);
+        if d.is_none() {
+            self.problem(
+                ErrorKind::InvalidTime,
+                format!(
+                    "invalid duration '{}'; write e.g. 90s, 30m, 2h, 1d",
+                    s.value
+                ),
+                loc(s),
+                path,
+            );
+        }
+        d
     }
 
     fn time(&mut self, s: &S, tz: &TimeZone, path: &str) -> Option<Timestamp> {
@@ -899,7 +804,7 @@ impl Validator {
         &mut self,
         list: Vec<Spanned<model::TestRule>>,
         nodes: &[Node],
-        buyers: &crate::buyer::Buyers,
+        buyers: &Buyers,
     ) -> Vec<TestCase> {
         let mut out = Vec::new();
         for (i, t) in list.into_iter().enumerate() {
@@ -951,12 +856,6 @@ impl Validator {
     }
 }
 
-fn is_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some('a'..='z' | '_'))
-        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
-}
-
 /// The capture group names a pattern declares (`(?P<name>` or `(?<name>`), read
 /// leniently: for a pattern that does not compile, so that templates still know them.
 fn group_names(pattern: &str) -> Vec<String> {
@@ -984,41 +883,6 @@ fn group_names(pattern: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// `+08:00`, `-05:30`, `+8`, `UTC`.
-fn parse_offset(s: &str) -> Option<TimeZone> {
-    let s = s.trim();
-    if s.eq_ignore_ascii_case("utc") || s == "Z" {
-        return Some(TimeZone::UTC);
-    }
-    let (sign, rest) = match s.as_bytes().first()? {
-        b'+' => (1, &s[1..]),
-        b'-' => (-1, &s[1..]),
-        _ => return None,
-    };
-    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
-    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
-    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
-        return None;
-    }
-    let off = jiff::tz::Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()?;
-    Some(TimeZone::fixed(off))
-}
-
-/// `90s`, `30m`, `2h`, `1d` → seconds.
-pub(crate) fn parse_duration(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let unit = s.chars().last()?;
-    let n: i64 = s[..s.len() - unit.len_utf8()].trim().parse().ok()?;
-    let mult = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        _ => return None,
-    };
-    (n >= 0).then(|| n.checked_mul(mult)).flatten()
 }
 
 #[cfg(test)]

@@ -1,54 +1,19 @@
-//! The `payment_reminders:` section (催付), validated into [`PaymentReminders`]; the
-//! planner that applies it is `crate::remind`.
+//! The `payment_reminders:` section (催付), validated into
+//! [`PaymentReminders`](crate::shop::payment::PaymentReminders); the planner that
+//! applies it is in `crate::shop::payment`.
 
-use super::model::{ChannelRule, PaymentRule};
-use super::{loc, Validator, S};
-use crate::error::ErrorKind;
-use crate::remind::{Amount, Channel};
-use crate::template::{Scope, Template};
-use serde_saphyr::Spanned;
-use std::collections::BTreeMap;
-
-/// What texts of `payment_reminders:` may name besides the shop's constants; a shop
-/// variable may not take one of these names while the section is there.
-pub(crate) const ORDER_VARS: [&str; 4] = ["buyer", "order_id", "amount", "deadline"];
-
+/// `min_gap` when the file does not set it.
 const DEFAULT_MIN_GAP_SECS: i64 = 3600;
 
-/// A validated `payment_reminders:` section.
-#[derive(Debug, Clone)]
-pub(crate) struct PaymentReminders {
-    /// The channels the file configures, in [`Channel::ALL`] order.
-    pub(crate) channels: Vec<ChannelPolicy>,
-    pub(crate) quiet: Option<QuietHours>,
-    pub(crate) min_gap_secs: i64,
-    /// The notice of a conversation's opening for a buyer with an unpaid order.
-    pub(crate) pay_by: Vec<Template>,
-}
-
-/// When and to whom one channel reminds, and with which texts.
-#[derive(Debug, Clone)]
-pub(crate) struct ChannelPolicy {
-    pub(crate) channel: Channel,
-    pub(crate) due: Due,
-    pub(crate) min_amount: Option<Amount>,
-    pub(crate) texts: Vec<Template>,
-}
-
-/// When a channel's reminder is due, in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Due {
-    AfterOrder(i64),
-    BeforeClose(i64),
-}
-
-/// Quiet hours in the shop's time zone, as minutes after midnight; `start > end`
-/// spans midnight. Never empty (`start != end`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct QuietHours {
-    pub(crate) start: u16,
-    pub(crate) end: u16,
-}
+use super::model::{ChannelRule, PaymentRule};
+use super::{loc, Validator};
+use crate::basics::clock::DayRange;
+use crate::basics::error::ErrorKind;
+use crate::basics::money::Amount;
+use crate::shop::payment::{Channel, ChannelPolicy, Due, PaymentReminders, ORDER_VARS};
+use crate::template::Scope;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
 
 const PATH: &str = "payment_reminders";
 
@@ -66,7 +31,7 @@ impl Validator {
             captures: &vars,
         };
         let quiet = r.quiet_hours.as_ref().and_then(|s| {
-            let q = parse_quiet_hours(&s.value);
+            let q = DayRange::parse(&s.value);
             if q.is_none() {
                 self.problem(
                     ErrorKind::InvalidTime,
@@ -201,62 +166,5 @@ impl Validator {
             min_amount,
             texts,
         })
-    }
-
-    /// A duration (`90s`, `30m`, `2h`, `1d`) in seconds, or a located problem.
-    pub(super) fn duration(&mut self, s: &S, path: &str) -> Option<i64> {
-        let d = super::parse_duration(&s.value);
-        if d.is_none() {
-            self.problem(
-                ErrorKind::InvalidTime,
-                format!(
-                    "invalid duration '{}'; write e.g. 90s, 30m, 2h, 1d",
-                    s.value
-                ),
-                loc(s),
-                path,
-            );
-        }
-        d
-    }
-}
-
-/// `22:00-08:00` → quiet hours; `None` when malformed or empty (start = end).
-fn parse_quiet_hours(s: &str) -> Option<QuietHours> {
-    let (a, b) = s.split_once('-')?;
-    let minute = |t: &str| -> Option<u16> {
-        let (h, m) = t.trim().split_once(':')?;
-        if m.len() != 2 {
-            return None;
-        }
-        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-        (h < 24 && m < 60).then_some(h * 60 + m)
-    };
-    let (start, end) = (minute(a)?, minute(b)?);
-    (start != end).then_some(QuietHours { start, end })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quiet_hours_parse() {
-        let q = |s| parse_quiet_hours(s).map(|q| (q.start, q.end));
-        assert_eq!(q("22:00-08:00"), Some((1320, 480)));
-        assert_eq!(q(" 0:30 - 6:05 "), Some((30, 365)));
-        assert_eq!(q("13:00-14:00"), Some((780, 840)));
-        for bad in [
-            "22:00",
-            "22-08",
-            "24:00-08:00",
-            "22:60-08:00",
-            "8:0-9:00",
-            "22:00-22:00",
-            "a-b",
-            "",
-        ] {
-            assert_eq!(q(bad), None, "{bad}");
-        }
     }
 }

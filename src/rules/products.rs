@@ -6,12 +6,11 @@
 
 use super::model::{ProductRule, S};
 use super::{loc, TermKind, Validator};
-use crate::error::{ErrorKind, Location};
-use crate::product::{
-    chart_line, is_attr_key, is_item_id, parse_range, Attr, Measure, Product, ProductTable,
-    RowText, SizeRow, FIXED_ATTRS,
-};
-use crate::template::Template;
+use crate::basics::error::{ErrorKind, Location};
+use crate::basics::limits::MAX_TOPIC_BYTES;
+use crate::basics::text::is_ident;
+use crate::shop::products::{ascii_digit, Bounds, Product, ProductTable, SizeRow, KG_UNITS};
+use crate::template::{Attr, Template};
 use serde_saphyr::Spanned;
 use std::collections::HashMap;
 
@@ -24,7 +23,7 @@ pub(super) struct Products {
 }
 
 /// Longest product id, in bytes: sessions keep it inline like a topic id.
-const MAX_PRODUCT_ID_BYTES: usize = crate::session::MAX_TOPIC_BYTES;
+const MAX_PRODUCT_ID_BYTES: usize = MAX_TOPIC_BYTES;
 
 fn is_product_id(id: &str) -> bool {
     (1..=MAX_PRODUCT_ID_BYTES).contains(&id.len())
@@ -255,11 +254,11 @@ impl Validator {
             let mut attrs = std::collections::BTreeMap::new();
             for (k, v) in &r.attrs {
                 let apath = format!("{path}.attrs.{k}");
-                if !is_attr_key(k) || FIXED_ATTRS.contains(&k.as_str()) {
+                if !is_ident(k) || Attr::FIXED.contains(&k.as_str()) {
                     self.product_problem(
                         format!(
                             "attribute name '{k}' must be [a-z_][a-z0-9_]* and not one of {}",
-                            FIXED_ATTRS.join(", ")
+                            Attr::FIXED.join(", ")
                         ),
                         loc(v),
                         &apath,
@@ -288,8 +287,12 @@ impl Validator {
                 path,
             });
         }
+        let table = ProductTable::new(products).unwrap_or_else(|msg| {
+            self.problem(ErrorKind::LimitExceeded, msg, None, "products");
+            ProductTable::default()
+        });
         self.products = Products {
-            table: ProductTable::new(products),
+            table,
             buyer_measures: captures.iter().any(|c| c == "height" || c == "weight"),
         };
     }
@@ -357,5 +360,205 @@ impl Validator {
             );
         }
         Some(p.value)
+    }
+}
+
+/// Whether `id` is a valid `item_ids:` entry: a numeric item id (5 to 20 digits) or a
+/// short link code (`h.` and 3 to 32 letters or digits).
+pub(crate) fn is_item_id(id: &str) -> bool {
+    let digits = (5..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit());
+    let short = id.strip_prefix("h.").is_some_and(|c| {
+        (3..=32).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
+    digits || short
+}
+
+/// Which range of a size chart row is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Measure {
+    Height,
+    Weight,
+}
+
+/// Parses a size chart range: `160-165` or `160-165cm` for height; `95-105斤`,
+/// `48-52kg` for weight (a unit is required). Also `170以上`, `170+`, `90斤以下` and a
+/// single number. The result is in cm or 斤.
+pub(crate) fn parse_range(s: &str, measure: Measure) -> Result<Bounds, String> {
+    let t: String = s
+        .trim()
+        .chars()
+        .map(ascii_digit)
+        .collect::<String>()
+        .to_lowercase();
+    let invalid = || format!("invalid range '{s}'; write e.g. 160-165 or 95-105斤");
+    // Open ends first: a unit may stand before them (`170cm以上`).
+    let (t, above, below) = if let Some(b) = t.strip_suffix("以上").or(t.strip_suffix('+')) {
+        (b.trim(), true, false)
+    } else if let Some(b) = t.strip_suffix("以下") {
+        (b.trim(), false, true)
+    } else {
+        (t.as_str(), false, false)
+    };
+    let (body, factor) = match measure {
+        Measure::Height => (strip_unit(t, HEIGHT_UNITS).unwrap_or(t), 1.0),
+        Measure::Weight => match (strip_unit(t, &["斤"]), strip_unit(t, &KG_UNITS)) {
+            (Some(b), _) => (b, 1.0),
+            (None, Some(b)) => (b, 2.0),
+            (None, None) => {
+                return Err(format!(
+                    "weight range '{s}' needs a unit: write e.g. 95-105斤 or 48-52kg"
+                ))
+            }
+        },
+    };
+    let num = |x: &str| -> Result<u32, String> {
+        let n: f64 = x.trim().parse().map_err(|_| invalid())?;
+        if !(n.is_finite() && (0.0..10_000.0).contains(&n)) {
+            return Err(invalid());
+        }
+        Ok((n * factor).round() as u32)
+    };
+    let bounds = if above {
+        Bounds {
+            min: num(body)?,
+            max: u32::MAX,
+        }
+    } else if below {
+        Bounds {
+            min: 0,
+            max: num(body)?,
+        }
+    } else if let Some((a, b)) = body.split_once(['-', '~', '～', '—', '–', '至', '到']) {
+        // A unit may also follow the first number (`160cm-165cm`).
+        let a_raw = a.trim();
+        let a = a_raw;
+        let a = match measure {
+            Measure::Height => strip_unit(a, HEIGHT_UNITS),
+            Measure::Weight => strip_unit(a, &["斤"]).or_else(|| strip_unit(a, &KG_UNITS)),
+        };
+        Bounds {
+            min: num(a.unwrap_or(a_raw))?,
+            max: num(b)?,
+        }
+    } else {
+        let n = num(body)?;
+        Bounds { min: n, max: n }
+    };
+    if bounds.min > bounds.max {
+        return Err(format!("range '{s}' ends below its start"));
+    }
+    Ok(bounds)
+}
+
+const HEIGHT_UNITS: &[&str] = &["cm", "厘米", "公分"];
+
+/// `s` without one of `units` at its end, trimmed; `None` when it has none of them.
+fn strip_unit<'s>(s: &'s str, units: &[&str]) -> Option<&'s str> {
+    units.iter().find_map(|u| s.strip_suffix(u)).map(str::trim)
+}
+
+/// A size chart row as written, for [`chart_line`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowText<'a> {
+    pub(crate) size: &'a str,
+    pub(crate) height: Option<&'a str>,
+    pub(crate) weight: Option<&'a str>,
+    pub(crate) note: Option<&'a str>,
+}
+
+/// One line for `{product.size_chart}`: `S码 155-160cm/85-95斤；M码 …`. Ranges are
+/// shown as written (a height written without a unit gets `cm`).
+pub(crate) fn chart_line(rows: &[RowText<'_>]) -> String {
+    let mut line = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        if i > 0 {
+            line.push('；');
+        }
+        let size = r.size.trim();
+        line.push_str(size);
+        if !(size.ends_with('码') || size.ends_with('号') || size.ends_with('號')) {
+            line.push('码');
+        }
+        let height = r.height.map(|h| {
+            let h = h.trim();
+            if h.ends_with(|c: char| c.is_ascii_digit()) {
+                format!("{h}cm")
+            } else {
+                h.to_owned()
+            }
+        });
+        let parts = [
+            height.as_deref(),
+            r.weight.map(str::trim),
+            r.note.map(str::trim),
+        ];
+        for (j, p) in parts.into_iter().flatten().enumerate() {
+            line.push(if j == 0 { ' ' } else { '/' });
+            line.push_str(p);
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_ids_are_checked() {
+        for ok in ["623456789012", "12345", "h.gK8vQ2x"] {
+            assert!(is_item_id(ok), "{ok}");
+        }
+        for bad in [
+            "1234",
+            "abc123456",
+            "h.",
+            "h.a-b-c",
+            "６２３４５６",
+            "123456789012345678901",
+        ] {
+            assert!(!is_item_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ranges_parse_with_units_and_open_ends() {
+        let b = |min, max| Ok(Bounds { min, max });
+        assert_eq!(parse_range("160-165", Measure::Height), b(160, 165));
+        assert_eq!(parse_range("160～165cm", Measure::Height), b(160, 165));
+        assert_eq!(parse_range("170cm以上", Measure::Height), b(170, u32::MAX));
+        assert_eq!(parse_range("170+", Measure::Height), b(170, u32::MAX));
+        assert_eq!(parse_range("95-105斤", Measure::Weight), b(95, 105));
+        assert_eq!(parse_range("48-52.5kg", Measure::Weight), b(96, 105));
+        assert_eq!(parse_range("90斤以下", Measure::Weight), b(0, 90));
+        assert!(parse_range("95-105", Measure::Weight)
+            .unwrap_err()
+            .contains("needs a unit"));
+        assert!(parse_range("165-160", Measure::Height)
+            .unwrap_err()
+            .contains("ends below"));
+        assert!(parse_range("高", Measure::Height).is_err());
+    }
+
+    #[test]
+    fn the_chart_renders_on_one_line() {
+        let rows = [
+            RowText {
+                size: "S",
+                height: Some("155-160"),
+                weight: Some("85-95斤"),
+                note: None,
+            },
+            RowText {
+                size: "均码",
+                height: None,
+                weight: Some("90-120斤"),
+                note: Some("衣长102cm"),
+            },
+        ];
+        assert_eq!(
+            chart_line(&rows),
+            "S码 155-160cm/85-95斤；均码 90-120斤/衣长102cm"
+        );
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::basics::clock::DayRange;
 
 pub(super) fn limits() -> Limits {
     Limits {
@@ -8,6 +9,7 @@ pub(super) fn limits() -> Limits {
         max_patterns: 10,
         max_template_chars: 200,
         regex_size_limit: 1 << 20,
+        max_message_bytes: 4096,
     }
 }
 
@@ -346,9 +348,9 @@ payment_reminders:
     let p = set.payment.unwrap();
     assert_eq!(
         p.quiet,
-        Some(QuietHours {
-            start: 1350,
-            end: 420
+        Some(DayRange {
+            from: 1350,
+            len: 510
         })
     );
     assert_eq!(p.min_gap_secs, 3600);
@@ -365,7 +367,7 @@ payment_reminders:
             )
         })
         .collect();
-    use crate::remind::Channel;
+    use crate::shop::payment::{Channel, Due};
     assert_eq!(
         channels,
         [

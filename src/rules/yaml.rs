@@ -2,7 +2,7 @@
 //! into kefu's located [`Problem`]s with rule paths.
 
 use super::model::{RuleFile, VariantRule};
-use crate::error::{ErrorKind, Location, Problem};
+use crate::basics::error::{ErrorKind, Location, Problem};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::borrow::Cow;

@@ -3,7 +3,7 @@
 //! them on the files in `tests/regressions/<target>/`, so an input a fuzzer found
 //! becomes a regression test by copying it there. Each panics on a violation.
 
-use kefu::normalize::normalize as normalized;
+use kefu::normalize as normalized;
 use kefu::{Engine, HitKind, Session};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
@@ -36,7 +36,7 @@ pub fn reply(data: &[u8]) {
     let mut session = Session::new("fuzz");
     for message in text.split('\n').take(6) {
         let reply = apparel().reply_at(&mut session, message, now);
-        assert!(!reply.text.is_empty(), "empty reply to {message:?}");
+        assert!(!reply.text().is_empty(), "empty reply to {message:?}");
         for hit in &reply.hits() {
             assert!(
                 message.get(hit.span.clone()).is_some(),
@@ -45,7 +45,7 @@ pub fn reply(data: &[u8]) {
                 hit.keyword
             );
         }
-        assert_eq!(reply.truncated, message.len() > 4096, "{message:?}");
+        assert_eq!(reply.truncated(), message.len() > 4096, "{message:?}");
         now += Duration::from_secs(u64::from(clock) * 60);
     }
     let json = serde_json::to_string(&session).unwrap_or_default();

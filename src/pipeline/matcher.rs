@@ -19,9 +19,11 @@
 //! default (the benchmarks in BENCHMARKS.md show why), the `aho-corasick` crate's
 //! contiguous NFA as an alternative, kept so the choice stays measured.
 
-use crate::normalize::normalize_char;
-use crate::product::Product;
-use crate::rules::{Node, Signal, TermKind};
+use crate::basics::ids::{NodeId, ProductId, TermId};
+use crate::basics::normalize::normalize_char;
+use crate::pipeline::tree::{Node, Signal, TermKind};
+use crate::shop::buyers::Signals;
+use crate::shop::products::Product;
 use aho_corasick::automaton::Automaton as _;
 use aho_corasick::nfa::contiguous::NFA;
 use aho_corasick::Anchored;
@@ -44,9 +46,9 @@ pub enum MatcherKind {
 /// One node's use of an automaton pattern, or a buyer signal's, or a product's.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
-    /// The node; for [`TermKind::Signal`] the segment's index (0 for
-    /// [`TermKind::Anger`]); for [`EntryKind::Product`] the product's index.
-    pub(crate) node: u32,
+    /// What `kind` says it is for: a [`NodeId`]; for [`TermKind::Signal`] the segment's
+    /// index (0 for [`TermKind::Anger`]); for [`EntryKind::Product`] a [`ProductId`].
+    pub(crate) target: u32,
     /// Index into the node's `terms` (into the rule set's `signals` for a signal, the
     /// product's `terms` for a product).
     pub(crate) term: u32,
@@ -62,6 +64,16 @@ pub(crate) enum EntryKind {
     Product,
 }
 
+/// Every entry kind, numbered by its place: the code a [`Packed`] value stores.
+const KINDS: [EntryKind; 6] = [
+    EntryKind::Term(TermKind::Contains),
+    EntryKind::Term(TermKind::Whole),
+    EntryKind::Term(TermKind::Exclude),
+    EntryKind::Term(TermKind::Signal),
+    EntryKind::Term(TermKind::Anger),
+    EntryKind::Product,
+];
+
 /// A distinct keyword text: its entries and its length in chars.
 #[derive(Debug, Clone, Copy)]
 struct Pattern {
@@ -73,36 +85,47 @@ struct Pattern {
 /// packed, so a hit reads nothing beyond the automaton (the common case: a keyword of
 /// one node); else, with the top bit set, its pattern id, to look up in `patterns`.
 ///
-/// Direct layout, low to high: node (32 bits), term (20), kind (3), chars (8), 0.
-/// A keyword whose term index or length does not fit is stored indirectly.
+/// Direct layout, low to high: target ([`Packed::TARGET_BITS`]), term
+/// ([`Packed::TERM_BITS`]), kind ([`Packed::KIND_BITS`], its place in [`KINDS`]), chars
+/// ([`Packed::CHARS_BITS`]), then zeros up to the top bit, which is 0. A keyword of
+/// several entries, or whose term index or length does not fit, is stored indirectly:
+/// the top bit set and its pattern id below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Packed(u64);
 
 impl Packed {
     const INDIRECT: u64 = 1 << 63;
+    const TARGET_BITS: u32 = 32;
     const TERM_BITS: u32 = 20;
+    const KIND_BITS: u32 = 3;
     const CHARS_BITS: u32 = 8;
+    const TERM_SHIFT: u32 = Packed::TARGET_BITS;
+    const KIND_SHIFT: u32 = Packed::TERM_SHIFT + Packed::TERM_BITS;
+    const CHARS_SHIFT: u32 = Packed::KIND_SHIFT + Packed::KIND_BITS;
+    const _FITS: () = {
+        assert!(Packed::CHARS_SHIFT + Packed::CHARS_BITS < 64);
+        assert!(KINDS.len() <= 1 << Packed::KIND_BITS);
+    };
+
+    const fn mask(bits: u32) -> u64 {
+        (1 << bits) - 1
+    }
 
     fn new(id: usize, p: &Pattern, entries: &[Entry]) -> Packed {
         let indirect = Packed(Packed::INDIRECT | id as u64);
         let [e] = entries else { return indirect };
-        if e.term >= 1 << Packed::TERM_BITS || p.chars >= 1 << Packed::CHARS_BITS {
-            return indirect;
+        let code = KINDS.iter().position(|k| *k == e.kind);
+        let fits = u64::from(e.term) <= Packed::mask(Packed::TERM_BITS)
+            && u64::from(p.chars) <= Packed::mask(Packed::CHARS_BITS);
+        match code {
+            Some(code) if fits => Packed(
+                u64::from(e.target)
+                    | u64::from(e.term) << Packed::TERM_SHIFT
+                    | (code as u64) << Packed::KIND_SHIFT
+                    | u64::from(p.chars) << Packed::CHARS_SHIFT,
+            ),
+            _ => indirect,
         }
-        let kind = match e.kind {
-            EntryKind::Term(TermKind::Contains) => 0,
-            EntryKind::Term(TermKind::Whole) => 1,
-            EntryKind::Term(TermKind::Exclude) => 2,
-            EntryKind::Term(TermKind::Signal) => 3,
-            EntryKind::Term(TermKind::Anger) => 4,
-            EntryKind::Product => 5,
-        };
-        Packed(
-            u64::from(e.node)
-                | u64::from(e.term) << 32
-                | kind << (32 + Packed::TERM_BITS)
-                | u64::from(p.chars) << (35 + Packed::TERM_BITS),
-        )
     }
 
     /// The one entry and the length in chars, or the pattern id to look up.
@@ -112,20 +135,16 @@ impl Packed {
         if v & Packed::INDIRECT != 0 {
             return Err(v as u32 as usize);
         }
-        let kind = match (v >> (32 + Packed::TERM_BITS)) & 0b111 {
-            0 => EntryKind::Term(TermKind::Contains),
-            1 => EntryKind::Term(TermKind::Whole),
-            2 => EntryKind::Term(TermKind::Exclude),
-            3 => EntryKind::Term(TermKind::Signal),
-            4 => EntryKind::Term(TermKind::Anger),
-            _ => EntryKind::Product,
-        };
+        let code = (v >> Packed::KIND_SHIFT) & Packed::mask(Packed::KIND_BITS);
         let entry = Entry {
-            node: v as u32,
-            term: (v >> 32) as u32 & ((1 << Packed::TERM_BITS) - 1),
-            kind,
+            target: (v & Packed::mask(Packed::TARGET_BITS)) as u32,
+            term: ((v >> Packed::TERM_SHIFT) & Packed::mask(Packed::TERM_BITS)) as u32,
+            kind: KINDS
+                .get(code as usize)
+                .copied()
+                .unwrap_or(EntryKind::Product),
         };
-        let chars = (v >> (35 + Packed::TERM_BITS)) as u32 & ((1 << Packed::CHARS_BITS) - 1);
+        let chars = ((v >> Packed::CHARS_SHIFT) & Packed::mask(Packed::CHARS_BITS)) as u32;
         Ok((entry, chars))
     }
 }
@@ -139,16 +158,16 @@ enum Automaton {
     AhoCorasick(NFA),
 }
 
-/// What one hit is: a node's keyword (by term index) or pattern (by pattern index).
+/// What one hit is: a node's keyword (by term) or pattern (by pattern index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Via {
-    Term(u32),
+    Term(TermId),
     Pattern(u32),
 }
 
 impl Default for Via {
     fn default() -> Via {
-        Via::Term(0)
+        Via::Term(TermId::default())
     }
 }
 
@@ -168,7 +187,7 @@ impl Span {
 /// A hit found by a scan.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct RawHit {
-    pub(crate) node: u32,
+    pub(crate) node: NodeId,
     pub(crate) via: Via,
     /// Span in normalized chars (the n-th kept char of the message is position n).
     pub(crate) chars: Span,
@@ -192,7 +211,7 @@ pub(crate) struct Capture {
 /// A product name or alias found by a scan.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ProductHit {
-    pub(crate) product: u32,
+    pub(crate) product: ProductId,
     /// Span in normalized chars.
     pub(crate) start: u32,
     pub(crate) end: u32,
@@ -207,14 +226,14 @@ pub(crate) struct Scan {
     /// Product names and aliases, in the order they end.
     pub(crate) products: Vec<ProductHit>,
     /// Nodes vetoed by an exclude word (may repeat).
-    pub(crate) vetoed: Vec<u32>,
+    pub(crate) vetoed: Vec<NodeId>,
     /// The span in normalized chars of each exclude hit of `vetoed`.
     veto_spans: Vec<(u32, u32)>,
     pub(crate) captures: Vec<Capture>,
     /// Normalized chars in the message.
     pub(crate) chars: u32,
     /// What the message says of the buyer: segment signals, anger, question marks.
-    pub(crate) signals: crate::buyer::Signals,
+    pub(crate) signals: Signals,
     /// The message has a `=` or `/` (skipped as noise by normalization): it may hold
     /// an item link. Noted in the same pass, so most messages skip the link regex.
     pub(crate) link_marks: bool,
@@ -225,7 +244,7 @@ pub(crate) struct Scan {
 impl Scan {
     /// The product named last: the alias hit ending last in the original text (the
     /// longer of two ending together), as (byte end, chars, product index).
-    pub(crate) fn last_product(&self) -> Option<(u32, u32, u32)> {
+    pub(crate) fn last_product(&self) -> Option<(u32, u32, ProductId)> {
         self.products
             .iter()
             .map(|p| (p.orig_end, p.end - p.start, p.product))
@@ -239,7 +258,7 @@ impl Scan {
         self.veto_spans.clear();
         self.captures.clear();
         self.chars = 0;
-        self.signals = crate::buyer::Signals::default();
+        self.signals = Signals::default();
         self.link_marks = false;
     }
 }
@@ -297,6 +316,8 @@ impl Walk<'_> {
     }
 }
 
+const TOO_MANY: &str = "more nodes, terms or products than kefu can number (2^32)";
+
 pub(crate) struct Matcher {
     automaton: Automaton,
     /// automaton pattern id → its entries and length
@@ -306,7 +327,7 @@ pub(crate) struct Matcher {
     ring_len: usize,
     regex_set: Option<RegexSet>,
     /// regex index in the set → (node, pattern index within the node)
-    regex_owner: Vec<(u32, u32)>,
+    regex_owner: Vec<(NodeId, u32)>,
     keyword_count: usize,
 }
 
@@ -328,6 +349,7 @@ impl Matcher {
         products: &[Product],
         kind: MatcherKind,
     ) -> Result<Matcher, String> {
+        let index = |i: usize| u32::try_from(i).map_err(|_| TOO_MANY.to_owned());
         // Group entries by distinct normalized text, in first-seen order.
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut texts: Vec<&str> = Vec::new();
@@ -344,22 +366,22 @@ impl Matcher {
         for (ni, n) in nodes.iter().enumerate() {
             for (ti, t) in n.terms.iter().enumerate() {
                 keyword_count += 1;
-                let (node, term) = (ni as u32, ti as u32);
+                let (target, term) = (index(ni)?, index(ti)?);
                 let kind = EntryKind::Term(t.kind);
-                add(t.text.as_str(), Entry { node, term, kind });
+                add(t.text.as_str(), Entry { target, term, kind });
             }
         }
         for (si, sig) in signals.iter().enumerate() {
             let t = &sig.term;
-            let (node, term) = (sig.segment, si as u32);
-            let kind = EntryKind::Term(t.kind);
-            add(t.text.as_str(), Entry { node, term, kind });
+            let target = sig.segment.map_or(0, |g| u32::from(g.raw()));
+            let (term, kind) = (index(si)?, EntryKind::Term(t.kind));
+            add(t.text.as_str(), Entry { target, term, kind });
         }
         for (pi, p) in products.iter().enumerate() {
             for (ti, t) in p.terms.iter().enumerate() {
-                let (node, term) = (pi as u32, ti as u32);
+                let (target, term) = (index(pi)?, index(ti)?);
                 let kind = EntryKind::Product;
-                add(t.as_str(), Entry { node, term, kind });
+                add(t.as_str(), Entry { target, term, kind });
             }
         }
         let mut patterns = Vec::with_capacity(per_text.len());
@@ -403,7 +425,7 @@ impl Matcher {
         for (ni, n) in nodes.iter().enumerate() {
             for (pi, p) in n.patterns.iter().enumerate() {
                 sources.push(p.regex.as_str());
-                regex_owner.push((ni as u32, pi as u32));
+                regex_owner.push((NodeId::new(ni).ok_or(TOO_MANY)?, index(pi)?));
             }
         }
         let regex_set = if sources.is_empty() {
@@ -440,7 +462,7 @@ impl Matcher {
         automaton
             + self.patterns.capacity() * std::mem::size_of::<Pattern>()
             + self.entries.capacity() * std::mem::size_of::<Entry>()
-            + self.regex_owner.capacity() * std::mem::size_of::<(u32, u32)>()
+            + self.regex_owner.capacity() * std::mem::size_of::<(NodeId, u32)>()
     }
 
     /// Finds every keyword, whole-message keyword, exclude and pattern hit in `text`
@@ -454,23 +476,23 @@ impl Matcher {
         // end at it; records the hits.
         let record = |out: &mut Scan, e: &Entry, start: u32, end: u32, orig: Span| match e.kind {
             EntryKind::Term(TermKind::Exclude) => {
-                out.vetoed.push(e.node);
+                out.vetoed.push(NodeId::from_raw(e.target));
                 out.veto_spans.push((start, end));
             }
             EntryKind::Term(TermKind::Signal) => {
-                out.signals.segments |= 1u8.checked_shl(e.node).unwrap_or(0)
+                out.signals.segments |= 1u8.checked_shl(e.target).unwrap_or(0)
             }
             EntryKind::Term(TermKind::Anger) => out.signals.anger = true,
             EntryKind::Term(TermKind::Whole) if start != 0 => {}
             EntryKind::Term(kind) => out.hits.push(RawHit {
-                node: e.node,
-                via: Via::Term(e.term),
+                node: NodeId::from_raw(e.target),
+                via: Via::Term(TermId::from_raw(e.term)),
                 chars: Span::new(start, end),
                 orig,
                 whole: kind == TermKind::Whole,
             }),
             EntryKind::Product => out.products.push(ProductHit {
-                product: e.node,
+                product: ProductId::from_raw(e.target),
                 start,
                 end,
                 orig_end: orig.end,
@@ -577,7 +599,7 @@ impl Matcher {
                 continue;
             };
             let Some(p) = nodes
-                .get(node as usize)
+                .get(node.index())
                 .and_then(|n| n.patterns.get(pi as usize))
             else {
                 continue;
@@ -610,7 +632,7 @@ impl Matcher {
     /// The name of a capture's group, if it has one.
     pub(crate) fn capture_name<'n>(&self, nodes: &'n [Node], c: &Capture) -> Option<&'n str> {
         let &(node, pi) = self.regex_owner.get(c.regex as usize)?;
-        let p = nodes.get(node as usize)?.patterns.get(pi as usize)?;
+        let p = nodes.get(node.index())?.patterns.get(pi as usize)?;
         p.regex.capture_names().nth(c.group as usize).flatten()
     }
 }
@@ -618,7 +640,9 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Section, Term};
+    use crate::basics::ids::SegmentId;
+    use crate::basics::section::Section;
+    use crate::pipeline::tree::Term;
 
     fn node(topic: &str, terms: &[(&str, TermKind)]) -> Node {
         Node {
@@ -632,9 +656,10 @@ mod tests {
             terms: terms
                 .iter()
                 .map(|(t, k)| Term {
-                    text: crate::normalize::normalize(t),
+                    text: crate::basics::normalize::normalize(t),
                     source: (*t).into(),
                     kind: *k,
+                    location: None,
                 })
                 .collect(),
             patterns: vec![],
@@ -674,7 +699,7 @@ mod tests {
                 .iter()
                 .map(|h| {
                     (
-                        h.node,
+                        h.node.raw(),
                         &"退 貨運費谁出？"[h.orig.start as usize..h.orig.end as usize],
                     )
                 })
@@ -705,18 +730,22 @@ mod tests {
         };
         for kind in kinds {
             for (node, term, chars) in [(0, 0, 1), (u32::MAX, (1 << 20) - 1, 255), (7, 3, 64)] {
-                let e = Entry { node, term, kind };
+                let e = Entry {
+                    target: node,
+                    term,
+                    kind,
+                };
                 let (got, len) = Packed::new(9, &pattern(chars), &[e])
                     .unpack()
                     .expect("fits");
                 assert_eq!(
-                    (got.node, got.term, got.kind, len),
+                    (got.target, got.term, got.kind, len),
                     (node, term, kind, chars)
                 );
             }
         }
         let e = Entry {
-            node: 1,
+            target: 1,
             term: 2,
             kind: EntryKind::Product,
         };
@@ -806,24 +835,25 @@ mod tests {
             &[("退货", TermKind::Contains), ("不想退", TermKind::Exclude)],
         )];
         let s = scan(MatcherKind::Daachorse, &nodes, "我不想退货了");
-        assert_eq!(s.vetoed, vec![0]);
+        assert_eq!(s.vetoed, vec![NodeId::from_raw(0)]);
     }
 
     #[test]
     fn signals_are_found_in_the_same_scan_with_question_mark_runs() {
         let nodes = vec![node("ret", &[("退货", TermKind::Contains)])];
-        let sig = |text: &str, segment: u32, kind: TermKind| Signal {
-            term: crate::rules::Term {
+        let sig = |text: &str, segment: Option<u8>, kind: TermKind| Signal {
+            term: Term {
                 text: text.into(),
                 source: text.into(),
                 kind,
+                location: None,
             },
-            segment,
+            segment: segment.map(SegmentId::from_raw),
         };
         let signals = vec![
-            sig("便宜", 0, TermKind::Signal),
-            sig("退货", 2, TermKind::Signal),
-            sig("骗子", 0, TermKind::Anger),
+            sig("便宜", Some(0), TermKind::Signal),
+            sig("退货", Some(2), TermKind::Signal),
+            sig("骗子", None, TermKind::Anger),
         ];
         for kind in [MatcherKind::Daachorse, MatcherKind::AhoCorasick] {
             let m = Matcher::new(&nodes, &signals, &[], kind).unwrap();
@@ -872,21 +902,25 @@ mod tests {
             let topics: Vec<&str> = s
                 .hits
                 .iter()
-                .map(|h| nodes[h.node as usize].topic.as_str())
+                .map(|h| nodes[h.node.index()].topic.as_str())
                 .collect();
             // 羊毛 and 大衣 are inside the product's name 羊毛大衣.
             assert_eq!(topics, vec!["material"], "{kind:?}");
             let (end, chars, product) = s.last_product().unwrap();
             assert_eq!(
                 (&text[..end as usize], chars, product),
-                ("这件羊毛 大衣", 4, 0)
+                ("这件羊毛 大衣", 4, ProductId::from_raw(0))
             );
             // 大衣 alone is an alias and a node's keyword: it counts for both.
             m.scan(&nodes, "大衣什么面料", &mut s);
             assert_eq!(s.hits.len(), 2, "{kind:?}");
-            assert_eq!(s.last_product().map(|p| p.2), Some(0));
+            assert_eq!(s.last_product().map(|p| p.2), Some(ProductId::from_raw(0)));
             m.scan(&nodes, "羊毛大衣和毛呢外套哪个好", &mut s);
-            assert_eq!(s.last_product().map(|p| p.2), Some(1), "{kind:?}");
+            assert_eq!(
+                s.last_product().map(|p| p.2),
+                Some(ProductId::from_raw(1)),
+                "{kind:?}"
+            );
             assert!(!s.link_marks);
             m.scan(&nodes, "羊毛的 item.htm?id=1", &mut s);
             assert!(s.last_product().is_none());
@@ -903,7 +937,7 @@ mod tests {
             &[("褪色", TermKind::Contains), ("不褪色", TermKind::Exclude)],
         )];
         let products = vec![Product {
-            terms: vec![crate::normalize::normalize("不褪色T恤")],
+            terms: vec![crate::basics::normalize::normalize("不褪色T恤")],
             ..Product::default()
         }];
         for kind in [MatcherKind::Daachorse, MatcherKind::AhoCorasick] {
@@ -915,7 +949,7 @@ mod tests {
             m.scan(&nodes, "这件不褪色吧", &mut s);
             assert_eq!(
                 s.vetoed,
-                vec![0],
+                vec![NodeId::from_raw(0)],
                 "outside a name it still vetoes: {kind:?}"
             );
         }

@@ -1,22 +1,22 @@
-//! Reply kinds and variants: the opening of a conversation and the rotation of
-//! variants per session.
+//! Reply kinds and variants: the opening of a conversation and which variant of a
+//! reply list is sent.
 //!
 //! The first reply of a session (or the first after `after_silence`) opens with a
 //! greeting; the pay-by notice of the session's unpaid order is added to it, else an
-//! active reminder, else an active promotion. Variants
-//! rotate per session and per reply so a buyer never gets the same sentence twice in a
-//! row; a variant that needs a capture the session lacks is skipped. When the
-//! session's current product has what some variant reads (`{product.fabric}`), those
-//! variants answer; else only variants that read no product attribute do. Among the
-//! variants left, those marked `for:` the buyer's segment or `mood: soothing` are
-//! preferred as `Want` says; a handoff while no agent is on duty gets
-//! `off_hours_reply`; a buyer of a `promote:` segment gets the active promotion once.
+//! active reminder, else an active promotion. Variants rotate per session and per
+//! reply so a buyer never gets the same sentence twice in a row; a variant that needs a
+//! capture the session lacks is skipped. When the session's current product has what
+//! some variant reads (`{product.fabric}`), those variants answer; else only variants
+//! that read no product attribute do. Among the variants left, those marked `for:` the
+//! buyer's segment or `mood: soothing` are preferred as [`Want`] says; a handoff while
+//! no agent is on duty gets `off_hours_reply`.
+//!
+//! Pure: choosing reads what the session remembers (the variant sent last, its seed)
+//! and returns a [`Pick`]; the engine's decision carries it and the session records it
+//! in its one update. Never writes a session.
 
-use crate::product::Product;
-use crate::rules::{RuleSet, Window};
-#[cfg(test)]
-use crate::session::key_hash;
-use crate::session::Session;
+use crate::basics::ids::SegmentId;
+use crate::shop::hours::{AgentHours, NextOpen};
 use crate::template::{Mark, Template, Vars};
 use jiff::Timestamp;
 
@@ -77,15 +77,82 @@ impl std::fmt::Display for ReplyKind {
     }
 }
 
-/// Whether this message opens (or reopens, after a silence) the conversation.
-pub(crate) fn opening_needed(rules: &RuleSet, session: &Session, now: Timestamp) -> bool {
-    match session.last_at {
-        None => true,
-        Some(last) => now.as_second().saturating_sub(last) >= rules.after_silence_secs,
+/// A promotion or reminder of `first_reply`: a text shown in the opening between two
+/// times.
+#[derive(Debug, Clone)]
+pub(crate) struct Window {
+    pub(crate) id: String,
+    /// Where the window is written.
+    pub(crate) location: Option<crate::basics::error::Location>,
+    pub(crate) from: Timestamp,
+    pub(crate) until: Timestamp,
+    pub(crate) text: Template,
+}
+
+impl Window {
+    pub(crate) fn active_at(&self, now: Timestamp) -> bool {
+        self.from <= now && now <= self.until
     }
 }
 
+/// `first_reply:`, compiled: the greeting and what may be added to it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Openings {
+    pub(crate) greeting: Vec<Template>,
+    /// A message after this much silence opens the conversation again.
+    pub(crate) after_silence_secs: i64,
+    pub(crate) promotions: Vec<Window>,
+    pub(crate) reminders: Vec<Window>,
+}
+
+impl Openings {
+    /// Whether a message at `now` opens (or reopens, after a silence) a conversation
+    /// whose last message was at `last_at` (unix seconds).
+    pub(crate) fn needed(&self, last_at: Option<i64>, now: Timestamp) -> bool {
+        match last_at {
+            None => true,
+            Some(last) => now.as_second().saturating_sub(last) >= self.after_silence_secs,
+        }
+    }
+
+    /// The opening's kind and the notice to add to the greeting: the unpaid order's
+    /// `pay_by` notice (when the session has an open order), else the first active
+    /// reminder, else the first active promotion.
+    pub(crate) fn notice<'r>(
+        &'r self,
+        pay_by: Option<&'r [Template]>,
+        now: Timestamp,
+    ) -> (ReplyKind, Option<Notice<'r>>) {
+        if let Some(t) = pay_by {
+            return (ReplyKind::GreetingReminder, Some(Notice::PayBy(t)));
+        }
+        if let Some(r) = self.reminders.iter().find(|w| w.active_at(now)) {
+            return (ReplyKind::GreetingReminder, Some(Notice::Window(r)));
+        }
+        if let Some(p) = self.promotion_at(now) {
+            return (ReplyKind::GreetingPromotion, Some(Notice::Window(p)));
+        }
+        (ReplyKind::Greeting, None)
+    }
+
+    /// The first promotion active at `now`.
+    pub(crate) fn promotion_at(&self, now: Timestamp) -> Option<&Window> {
+        self.promotions.iter().find(|w| w.active_at(now))
+    }
+}
+
+/// `fallback:`, compiled.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fallback {
+    pub(crate) reply: Vec<Template>,
+    pub(crate) handoff_after: u32,
+    pub(crate) handoff_reply: Vec<Template>,
+    /// A handoff outside `shop.agent_hours`; may name `{next_open}`.
+    pub(crate) off_hours_reply: Vec<Template>,
+}
+
 /// What the opening adds to the greeting.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Notice<'r> {
     /// A promotion or reminder of `first_reply`.
     Window(&'r Window),
@@ -101,79 +168,21 @@ impl<'r> Notice<'r> {
             Notice::PayBy(_) => "pay_by",
         }
     }
-
-    pub(crate) fn render_into(
-        &self,
-        rules: &RuleSet,
-        session: &Session,
-        product: Option<&Product>,
-        out: &mut String,
-    ) {
-        match self {
-            Notice::Window(w) => {
-                let vars = Vars {
-                    product,
-                    ..Vars::captures(&session.captures)
-                };
-                w.text.render_into(vars, out);
-            }
-            Notice::PayBy(t) => crate::remind::render_pay_by(t, rules, session, out),
-        }
-    }
-}
-
-/// The opening's kind and the notice to add to the greeting.
-pub(crate) fn opening<'r>(
-    rules: &'r RuleSet,
-    session: &Session,
-    now: Timestamp,
-) -> (ReplyKind, Option<Notice<'r>>) {
-    if let Some(t) = crate::remind::pay_by_notice(rules, session, now) {
-        return (ReplyKind::GreetingReminder, Some(Notice::PayBy(t)));
-    }
-    if let Some(r) = rules.reminders.iter().find(|w| w.active_at(now)) {
-        return (ReplyKind::GreetingReminder, Some(Notice::Window(r)));
-    }
-    if let Some(p) = rules.promotions.iter().find(|w| w.active_at(now)) {
-        return (ReplyKind::GreetingPromotion, Some(Notice::Window(p)));
-    }
-    (ReplyKind::Greeting, None)
-}
-
-/// Renders the next variant of `templates` for `key` into `out`, and records it.
-/// Does nothing when there are no templates. `product` is the session's current
-/// product: variants reading it come first when they can be rendered.
-pub(crate) fn render_variant(
-    templates: &[Template],
-    key: u32,
-    session: &mut Session,
-    product: Option<&Product>,
-    out: &mut String,
-) {
-    let want = Want {
-        product,
-        ..Want::default()
-    };
-    render_variant_for(templates, key, &want, session, out);
 }
 
 /// Which variants a reply prefers: the buyer's segment, a soothing tone for an angry
-/// buyer, and values only this reply has (`{next_open}`).
+/// buyer.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Want<'a> {
-    /// The buyer's current segment (index in `buyers.segments`).
-    pub(crate) segment: Option<u8>,
+pub(crate) struct Want {
+    /// The buyer's current segment.
+    pub(crate) segment: Option<SegmentId>,
     /// The buyer is angry: `mood: soothing` variants first.
     pub(crate) soothing: bool,
-    /// Values that take precedence over captures.
-    pub(crate) extra: &'a [(&'a str, &'a str)],
-    /// The session's current product, if the rules list it.
-    pub(crate) product: Option<&'a Product>,
 }
 
 /// The tiers of variants, best first: a variant of the first tier that has a
 /// renderable member is chosen, rotating within the tier.
-fn tier(want: &Want<'_>, mark: Mark, t: u8) -> bool {
+fn tier(want: &Want, mark: Mark, t: u8) -> bool {
     let for_me = mark.segment.is_some() && mark.segment == want.segment;
     match t {
         // Angry buyers: soothing variants for their segment, then any unsegmented ones.
@@ -187,9 +196,11 @@ fn tier(want: &Want<'_>, mark: Mark, t: u8) -> bool {
         _ => true,
     }
 }
-/// Session keys (as [`key_hash`](crate::session::key_hash)) of the replies that are not a node's.
+
+/// Session keys (as [`key_hash`](crate::basics::text::key_hash)) of the replies that
+/// are not a node's.
 pub(crate) mod keys {
-    use crate::session::key_hash;
+    use crate::basics::text::key_hash;
     pub(crate) const GREETING: u32 = key_hash("#greeting");
     pub(crate) const FALLBACK: u32 = key_hash("#fallback");
     pub(crate) const HANDOFF: u32 = key_hash("#handoff");
@@ -200,47 +211,59 @@ const TIERS: u8 = 6;
 /// Tiers `0..SOOTHING_TIERS` hold the soothing variants for an angry buyer.
 const SOOTHING_TIERS: u8 = 2;
 
-/// [`render_variant`] choosing by `want`: variants marked for the buyer's segment are
-/// preferred (rotating among those), else unmarked ones; `mood: soothing` ones come
-/// first for an angry buyer and are skipped for a calm one while any other fits. A
-/// variant that needs a capture the session lacks is skipped; when none fits, the
-/// best tier's next variant is used with the missing values left empty.
+/// The variant chosen from a reply list, and what the session should remember of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pick {
+    /// Index in the list.
+    pub(crate) index: usize,
+    /// `(reply key, index)` for the session's rotation; `None` for a list of one
+    /// variant (nothing to rotate).
+    pub(crate) rotation: Option<(u32, u32)>,
+}
+
+/// What a session remembers of one reply key: the variant sent last, and the seed that
+/// picks the first variant when none was sent yet (computed only when needed).
+pub(crate) struct Memory<F: FnOnce() -> u32> {
+    pub(crate) last: Option<u32>,
+    pub(crate) seed: F,
+}
+
+/// Chooses the variant of `templates` to send for reply key `key`; `None` when the
+/// list is empty. Variants marked for the buyer's segment are preferred (rotating among
+/// those), else unmarked ones; `mood: soothing` ones come first for an angry buyer and
+/// are skipped for a calm one while any other fits. A variant that needs a value
+/// `vars` lacks is skipped; when none fits, the best tier's next variant reading no
+/// product attribute is used (its missing values render as their defaults or nothing).
 ///
 /// Rotation is per key: after variant `i`, the search starts at `i + 1`, and the
 /// variant sent last is used again only when no other fits, so a calm buyer never gets
 /// the same sentence twice in a row while the list has another that fits (a segment's
 /// only variant alternates with the unmarked ones). A current product's variants beat
 /// the segment marks: when one about the product renders, only those are chosen.
-pub(crate) fn render_variant_for(
+pub(crate) fn pick<F: FnOnce() -> u32>(
     templates: &[Template],
     key: u32,
-    want: &Want<'_>,
-    session: &mut Session,
-    out: &mut String,
-) {
+    want: &Want,
+    vars: Vars<'_>,
+    memory: Memory<F>,
+) -> Option<Pick> {
     let n = templates.len();
-    if n == 0 {
-        return;
-    }
-    let vars = Vars {
-        captures: &session.captures,
-        extra: want.extra,
-        product: want.product,
-    };
-    if n == 1 {
+    if n <= 1 {
         // Nothing to rotate: the one variant, renderable or not (a missing capture
         // renders as its default), and no rotation to record.
-        templates[0].render_into(vars, out);
-        return;
+        return (n == 1).then_some(Pick {
+            index: 0,
+            rotation: None,
+        });
     }
-    let last = session.last_variant(key).map(|l| l as usize);
+    let last = memory.last.map(|l| l as usize);
     let start = match last {
         Some(last) => (last + 1) % n,
-        None => session.seed(key) as usize % n,
+        None => (memory.seed)() as usize % n,
     };
     // With a current product, the variants about it answer when one can: a fact about
     // the buyer's item beats a tone chosen for the buyer.
-    let about_product = want.product.is_some()
+    let about_product = vars.product.is_some()
         && templates
             .iter()
             .any(|t| t.uses_product() && t.renderable(vars));
@@ -273,86 +296,81 @@ pub(crate) fn render_variant_for(
             break;
         }
     }
-    let chosen = chosen.or(repeat).or(fallback).unwrap_or(start);
-    templates[chosen].render_into(vars, out);
-    session.set_variant(key, chosen as u32);
+    let index = chosen.or(repeat).or(fallback).unwrap_or(start);
+    Some(Pick {
+        index,
+        rotation: Some((key, index as u32)),
+    })
 }
 
-/// Renders the body of a handoff: `templates` (a handoff node's reply, or
-/// `fallback.handoff_reply`) while agents are on duty, else `fallback.off_hours_reply`
-/// with `{next_open}`. Returns the body's kind.
-pub(crate) fn render_handoff(
-    rules: &RuleSet,
-    templates: &[Template],
+/// The reply list and key of a handoff's body: `templates` (a handoff node's reply,
+/// or `fallback.handoff_reply`) under `key` while agents are on duty, else
+/// `fallback.off_hours_reply` with when they are next on duty (`{next_open}`).
+pub(crate) fn handoff_body<'r>(
+    hours: Option<&AgentHours>,
+    fallback: &'r Fallback,
+    templates: &'r [Template],
     key: u32,
-    want: &Want<'_>,
     now: Timestamp,
-    session: &mut Session,
-    out: &mut String,
-) -> ReplyKind {
-    let off = rules.agent_hours.as_ref().and_then(|h| h.off_duty_at(now));
-    match off {
-        Some(next) if !rules.fallback.off_hours_reply.is_empty() => {
-            let label = next.label();
-            let extra = [("next_open", label.as_str())];
-            let want = Want {
-                extra: &extra,
-                ..*want
-            };
-            render_variant_for(
-                &rules.fallback.off_hours_reply,
-                keys::OFF_HOURS,
-                &want,
-                session,
-                out,
-            );
-            ReplyKind::HandoffOffHours
-        }
-        _ => {
-            render_variant_for(templates, key, want, session, out);
-            ReplyKind::Handoff
-        }
+) -> (ReplyKind, &'r [Template], u32, Option<NextOpen>) {
+    match hours.and_then(|h| h.off_duty_at(now)) {
+        Some(next) if !fallback.off_hours_reply.is_empty() => (
+            ReplyKind::HandoffOffHours,
+            &fallback.off_hours_reply,
+            keys::OFF_HOURS,
+            Some(next),
+        ),
+        _ => (ReplyKind::Handoff, templates, key, None),
     }
-}
-
-/// For a buyer of a `promote: true` segment, appends the active promotion on its own
-/// line, once per session; returns its id. Not when the greeting of this reply
-/// (`notice`) already carried it (the session still counts it as told).
-pub(crate) fn append_promotion<'r>(
-    rules: &'r RuleSet,
-    segment: Option<usize>,
-    product: Option<&Product>,
-    notice: Option<&str>,
-    now: Timestamp,
-    session: &mut Session,
-    out: &mut String,
-) -> Option<&'r str> {
-    let promotes = segment
-        .and_then(|i| rules.buyers.segments.get(i))
-        .is_some_and(|s| s.promote);
-    if !promotes || session.promoted {
-        return None;
-    }
-    let p = rules.promotions.iter().find(|w| w.active_at(now))?;
-    session.promoted = true;
-    if notice == Some(p.id.as_str()) {
-        return None;
-    }
-    out.push('\n');
-    let vars = Vars {
-        product,
-        ..Vars::captures(&session.captures)
-    };
-    p.text.render_into(vars, out);
-    Some(&p.id)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::product::Product;
-    use crate::template::Scope;
+    use crate::basics::text::{key_hash, seed};
+    use crate::shop::products::Product;
+    use crate::template::{Facts, Scope};
     use std::collections::BTreeMap;
+
+    /// What a session remembers for the one reply key of these tests.
+    struct Buyer {
+        id: &'static str,
+        last: Option<u32>,
+        captures: BTreeMap<String, String>,
+    }
+
+    impl Buyer {
+        fn new(id: &'static str) -> Buyer {
+            Buyer {
+                id,
+                last: None,
+                captures: BTreeMap::new(),
+            }
+        }
+
+        /// The next variant for this buyer, recorded as the session would.
+        fn next_for(&mut self, t: &[Template], want: &Want, product: Option<&Product>) -> String {
+            let vars = Vars {
+                product: product.map(|p| p as &dyn Facts),
+                ..Vars::captures(&self.captures)
+            };
+            let key = key_hash("k");
+            let id = self.id;
+            let memory = Memory {
+                last: self.last,
+                seed: || seed(id, key),
+            };
+            let Some(pick) = pick(t, key, want, vars, memory) else {
+                return String::new();
+            };
+            if let Some((_, i)) = pick.rotation {
+                self.last = Some(i);
+            }
+            let mut out = String::new();
+            t[pick.index].render_into(vars, &mut out);
+            out
+        }
+    }
 
     fn templates(srcs: &[&str]) -> Vec<Template> {
         let c = BTreeMap::new();
@@ -366,16 +384,14 @@ mod tests {
             .collect()
     }
 
-    fn next(t: &[Template], s: &mut Session) -> String {
-        let mut out = String::new();
-        render_variant(t, key_hash("k"), s, None, &mut out);
-        out
+    fn next(t: &[Template], s: &mut Buyer) -> String {
+        s.next_for(t, &Want::default(), None)
     }
 
     #[test]
     fn variants_rotate_and_never_repeat_in_a_row() {
         let t = templates(&["a", "b", "c"]);
-        let mut s = Session::new("buyer");
+        let mut s = Buyer::new("buyer");
         let seen: Vec<String> = (0..6).map(|_| next(&t, &mut s)).collect();
         for w in seen.windows(2) {
             assert_ne!(w[0], w[1]);
@@ -391,12 +407,8 @@ mod tests {
             ..Product::default()
         };
         let without = Product::default();
-        let next_for = |s: &mut Session, p: Option<&Product>| {
-            let mut out = String::new();
-            render_variant(&t, key_hash("k"), s, p, &mut out);
-            out
-        };
-        let mut s = Session::new("x");
+        let next_for = |s: &mut Buyer, p: Option<&Product>| s.next_for(&t, &Want::default(), p);
+        let mut s = Buyer::new("x");
         for _ in 0..3 {
             assert_eq!(next_for(&mut s, Some(&with)), "面料是羊毛");
         }
@@ -411,23 +423,22 @@ mod tests {
     #[test]
     fn variants_needing_a_missing_capture_are_skipped() {
         let t = templates(&["订单{order_id}", "请发订单号"]);
-        let mut s = Session::new("x");
+        let mut s = Buyer::new("x");
         for _ in 0..3 {
             assert_eq!(next(&t, &mut s), "请发订单号");
         }
-        s.store_capture("order_id", "123");
+        s.captures.insert("order_id".into(), "123".into());
         let both: Vec<String> = (0..2).map(|_| next(&t, &mut s)).collect();
         assert!(both.contains(&"订单123".to_owned()));
     }
 
     fn marked(t: &mut [Template], i: usize, segment: Option<u8>, soothing: bool) {
+        let segment = segment.map(SegmentId::from_raw);
         t[i].mark = Mark { segment, soothing };
     }
 
-    fn next_want(t: &[Template], want: &Want<'_>, s: &mut Session) -> String {
-        let mut out = String::new();
-        render_variant_for(t, key_hash("k"), want, s, &mut out);
-        out
+    fn next_want(t: &[Template], want: &Want, s: &mut Buyer) -> String {
+        s.next_for(t, want, None)
     }
 
     #[test]
@@ -435,10 +446,10 @@ mod tests {
         let mut t = templates(&["通用a", "省钱", "通用b"]);
         marked(&mut t, 1, Some(0), false);
         let economic = Want {
-            segment: Some(0),
+            segment: Some(SegmentId::from_raw(0)),
             ..Want::default()
         };
-        let mut s = Session::new("x");
+        let mut s = Buyer::new("x");
         let seen: Vec<String> = (0..4).map(|_| next_want(&t, &economic, &mut s)).collect();
         assert_eq!(seen[0], "省钱", "the segment's variant first");
         for w in seen.windows(2) {
@@ -446,7 +457,7 @@ mod tests {
         }
         assert_eq!(seen[2], "省钱", "{seen:?}");
         // Other buyers never get it while an unmarked one fits.
-        let mut s = Session::new("y");
+        let mut s = Buyer::new("y");
         for _ in 0..4 {
             assert_ne!(next_want(&t, &Want::default(), &mut s), "省钱");
         }
@@ -460,7 +471,7 @@ mod tests {
             soothing: true,
             ..Want::default()
         };
-        let mut s = Session::new("x");
+        let mut s = Buyer::new("x");
         for _ in 0..3 {
             assert_eq!(next_want(&t, &angry, &mut s), "别急");
         }
@@ -476,13 +487,12 @@ mod tests {
             ..Product::default()
         };
         let want = Want {
-            segment: Some(0),
-            product: Some(&wool),
+            segment: Some(SegmentId::from_raw(0)),
             ..Want::default()
         };
-        let mut s = Session::new("x");
+        let mut s = Buyer::new("x");
         for _ in 0..2 {
-            assert_eq!(next_want(&t, &want, &mut s), "面料是羊毛");
+            assert_eq!(s.next_for(&t, &want, Some(&wool)), "面料是羊毛");
         }
     }
 }

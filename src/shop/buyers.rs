@@ -9,9 +9,11 @@
 //! chars it skips).
 //!
 //! Scores are fixed point ([`ONE`] is one message with a signal) in a small inline
-//! array of the [`Session`], keyed by a hash of the segment id: scoring never
-//! allocates, and a session saved under an older rule file still loads (scores of
-//! segments the file no longer has are never read and make room for new ones).
+//! array the session keeps ([`SegmentScores`]), keyed by a hash of the segment id:
+//! scoring never allocates, and a session saved under an older rule file still loads
+//! (scores of segments the file no longer has are never read and make room for new
+//! ones). [`observe`] is pure: it returns the new scores and counts, and the session
+//! takes them in its one update.
 //!
 //! Each message first multiplies every score by `keep` (2^(-1/half_life), in 1/65,536),
 //! rounding down, then adds [`ONE`] to each segment the message had a signal of, once
@@ -19,12 +21,11 @@
 //! highest score, if that score is at least what a single signal decays to after
 //! `half_life` messages (about one half); ties go to the segment written first.
 
-use crate::session::{key_hash, Session};
+use crate::basics::ids::SegmentId;
+use crate::basics::inline::InlineVec;
+use crate::basics::limits::MAX_SEGMENTS;
+use crate::basics::text::key_hash;
 use serde::{Deserialize, Serialize};
-
-/// Most segments a rule file may declare (a bit each in a scan, a slot each in a
-/// session).
-pub(crate) const MAX_SEGMENTS: usize = 8;
 /// The score one message with a signal adds: 1.0 in 1/65,536.
 pub(crate) const ONE: u32 = 1 << 16;
 /// Messages after which a signal counts half, when the file does not say.
@@ -113,49 +114,77 @@ pub(crate) struct Signals {
 /// The buyer after one message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Observed {
-    /// The current segment, by index.
-    pub(crate) segment: Option<usize>,
+    /// The current segment.
+    pub(crate) segment: Option<SegmentId>,
     /// This message is angry.
     pub(crate) angry: bool,
     /// Angry `anger.handoff_after` times in a row (the count starts again): hand over.
     pub(crate) anger_handoff: bool,
 }
 
-/// Updates the session's scores and anger count with one message's signals.
-pub(crate) fn observe(b: &Buyers, session: &mut Session, sig: Signals) -> Observed {
-    if !b.segments.is_empty() {
-        let scores = &mut session.segments;
+/// What the session keeps of the buyer after one message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Kept {
+    /// The segment scores after this message; `None` when the rules have no segments
+    /// (the scores a session holds are then left as they are).
+    pub(crate) scores: Option<SegmentScores>,
+    /// Angry messages in a row after this one (0 after a handoff).
+    pub(crate) angry_in_row: u32,
+}
+
+/// The buyer after one message's signals, from the scores and anger count before it.
+pub(crate) fn observe(
+    b: &Buyers,
+    scores: &SegmentScores,
+    angry_in_row: u32,
+    sig: Signals,
+) -> (Observed, Kept) {
+    if b.segments.is_empty() && b.anger.is_none() {
+        // Rules that read nothing of the buyer: nothing to score or count.
+        return (Observed::default(), Kept::default());
+    }
+    let (segment, scores) = if b.segments.is_empty() {
+        (None, None)
+    } else {
+        let mut scores = *scores;
         scores.decay(b.keep);
         for (i, seg) in b.segments.iter().enumerate().take(MAX_SEGMENTS) {
             if sig.segments & (1 << i) != 0 {
                 scores.add(seg.key, ONE);
             }
         }
-    }
-    let segment = current(b, &session.segments);
+        (current(b, &scores), Some(scores))
+    };
     let angry = b.anger.is_some_and(|a| {
         sig.anger || (a.question_marks > 0 && sig.question_marks >= a.question_marks)
     });
-    session.angry_in_row = if angry {
-        session.angry_in_row.saturating_add(1)
+    let mut angry_in_row = if angry {
+        angry_in_row.saturating_add(1)
     } else {
         0
     };
     let anger_handoff = angry
         && b.anger
-            .is_some_and(|a| a.handoff_after > 0 && session.angry_in_row >= a.handoff_after);
+            .is_some_and(|a| a.handoff_after > 0 && angry_in_row >= a.handoff_after);
     if anger_handoff {
-        session.angry_in_row = 0;
+        angry_in_row = 0;
     }
-    Observed {
+    let observed = Observed {
         segment,
         angry,
         anger_handoff,
-    }
+    };
+    (
+        observed,
+        Kept {
+            scores,
+            angry_in_row,
+        },
+    )
 }
 
 /// The segment with the highest score at or above the threshold; the first on ties.
-pub(crate) fn current(b: &Buyers, scores: &SegmentScores) -> Option<usize> {
+pub(crate) fn current(b: &Buyers, scores: &SegmentScores) -> Option<SegmentId> {
     let mut best: Option<(usize, u32)> = None;
     for (i, seg) in b.segments.iter().enumerate() {
         let s = scores.get(seg.key);
@@ -163,24 +192,21 @@ pub(crate) fn current(b: &Buyers, scores: &SegmentScores) -> Option<usize> {
             best = Some((i, s));
         }
     }
-    best.map(|(i, _)| i)
+    best.and_then(|(i, _)| SegmentId::new(i))
 }
 
 /// Segment scores of a session: at most [`MAX_SEGMENTS`] `(key, score)` slots, inline.
 /// Serialized as a list of `[key, score]` pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct SegmentScores {
-    len: u8,
-    slots: [(u32, u32); MAX_SEGMENTS],
-}
+pub(crate) struct SegmentScores(InlineVec<(u32, u32), MAX_SEGMENTS>);
 
 impl SegmentScores {
     fn as_slice(&self) -> &[(u32, u32)] {
-        &self.slots[..usize::from(self.len).min(MAX_SEGMENTS)]
+        self.0.as_slice()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
+        self.0.is_empty()
     }
 
     /// The score of the segment whose id hashes to `key` (0 when none).
@@ -193,41 +219,32 @@ impl SegmentScores {
 
     /// Multiplies every score by `keep`/65,536 (rounding down) and drops the zeros.
     fn decay(&mut self, keep: u32) {
-        let mut w = 0;
-        for r in 0..usize::from(self.len).min(MAX_SEGMENTS) {
-            let (k, s) = self.slots[r];
-            let s = decay(s, keep);
-            if s > 0 {
-                self.slots[w] = (k, s);
-                w += 1;
-            }
+        for slot in self.0.as_mut_slice() {
+            slot.1 = decay(slot.1, keep);
         }
-        self.len = w as u8;
+        self.0.retain(|&(_, s)| s > 0);
     }
 
     /// Adds `amount` to `key`'s score; a new key takes a free slot or the lowest
     /// score's.
     fn add(&mut self, key: u32, amount: u32) {
-        let len = usize::from(self.len).min(MAX_SEGMENTS);
-        if let Some(slot) = self.slots[..len].iter_mut().find(|(k, _)| *k == key) {
+        if let Some(slot) = self.0.as_mut_slice().iter_mut().find(|(k, _)| *k == key) {
             slot.1 = slot.1.saturating_add(amount);
             return;
         }
-        if len < MAX_SEGMENTS {
-            self.slots[len] = (key, amount);
-            self.len = (len + 1) as u8;
+        if self.0.push((key, amount)) {
             return;
         }
-        let lowest = (0..MAX_SEGMENTS)
-            .min_by_key(|&i| self.slots[i].1)
-            .unwrap_or(0);
-        self.slots[lowest] = (key, amount);
+        let slots = self.0.as_mut_slice();
+        if let Some(lowest) = slots.iter_mut().min_by_key(|(_, s)| *s) {
+            *lowest = (key, amount);
+        }
     }
 }
 
 impl Serialize for SegmentScores {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.as_slice())
+        self.0.serialize(s)
     }
 }
 
@@ -237,7 +254,7 @@ impl<'de> Deserialize<'de> for SegmentScores {
         let list = Vec::<(u32, u32)>::deserialize(d)?;
         let mut out = SegmentScores::default();
         for (k, s) in list {
-            if usize::from(out.len) == MAX_SEGMENTS {
+            if out.0.len() == MAX_SEGMENTS {
                 break;
             }
             if s > 0 && out.get(k) == 0 {
@@ -256,6 +273,19 @@ pub(crate) fn segment_key(id: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a session keeps of the buyer: scores and angry messages in a row.
+    type Held = (SegmentScores, u32);
+
+    fn step(b: &Buyers, kept: &mut Held, sig: Signals) -> Observed {
+        let (o, k) = observe(b, &kept.0, kept.1, sig);
+        *kept = (k.scores.unwrap_or(kept.0), k.angry_in_row);
+        o
+    }
+
+    fn seg(i: u8) -> Option<SegmentId> {
+        Some(SegmentId::from_raw(i))
+    }
 
     fn buyers(ids: &[&str], half_life: u32) -> Buyers {
         let segments = ids
@@ -302,58 +332,58 @@ mod tests {
     #[test]
     fn one_signal_lasts_half_life_messages_then_fades() {
         let b = buyers(&["economic", "convenience"], 3);
-        let mut s = Session::new("x");
-        assert_eq!(observe(&b, &mut s, sig(0b01)).segment, Some(0));
+        let mut s = Held::default();
+        assert_eq!(step(&b, &mut s, sig(0b01)).segment, seg(0));
         for i in 1..=3 {
             assert_eq!(
-                observe(&b, &mut s, sig(0)).segment,
-                Some(0),
+                step(&b, &mut s, sig(0)).segment,
+                seg(0),
                 "message {i} after"
             );
         }
-        assert_eq!(observe(&b, &mut s, sig(0)).segment, None);
+        assert_eq!(step(&b, &mut s, sig(0)).segment, None);
         // Scores fall to zero and free their slot.
         for _ in 0..60 {
-            observe(&b, &mut s, sig(0));
+            step(&b, &mut s, sig(0));
         }
-        assert!(s.segments.is_empty());
+        assert!(s.0.is_empty());
     }
 
     #[test]
     fn repeated_signals_outweigh_a_recent_single_one() {
         let b = buyers(&["economic", "convenience"], 4);
-        let mut s = Session::new("x");
+        let mut s = Held::default();
         for _ in 0..3 {
-            observe(&b, &mut s, sig(0b01));
+            step(&b, &mut s, sig(0b01));
         }
         // One convenience signal (1.0) against economic's 3 decayed (> 2).
-        assert_eq!(observe(&b, &mut s, sig(0b10)).segment, Some(0));
+        assert_eq!(step(&b, &mut s, sig(0b10)).segment, seg(0));
         // Both in one message: economic still ahead; a tie goes to the first.
         let b2 = buyers(&["economic", "convenience"], 4);
-        let mut t = Session::new("y");
-        assert_eq!(observe(&b2, &mut t, sig(0b11)).segment, Some(0));
+        let mut t = Held::default();
+        assert_eq!(step(&b2, &mut t, sig(0b11)).segment, seg(0));
         assert_eq!(
-            t.segments.get(segment_key("economic")),
-            t.segments.get(segment_key("convenience"))
+            t.0.get(segment_key("economic")),
+            t.0.get(segment_key("convenience"))
         );
     }
 
     #[test]
     fn scoring_is_deterministic_integer_math() {
         let b = buyers(&["a"], 4);
-        let mut s = Session::new("x");
-        observe(&b, &mut s, sig(1));
-        observe(&b, &mut s, sig(1));
-        observe(&b, &mut s, sig(0));
+        let mut s = Held::default();
+        step(&b, &mut s, sig(1));
+        step(&b, &mut s, sig(1));
+        step(&b, &mut s, sig(0));
         // keep = round(65536 * 2^-0.25) = 55109; 65536 → 55109 (+65536) → 120645 → 101449.
         assert_eq!(b.keep, 55109);
-        assert_eq!(s.segments.get(segment_key("a")), 101_449);
+        assert_eq!(s.0.get(segment_key("a")), 101_449);
     }
 
     #[test]
     fn anger_counts_words_and_question_marks_and_hands_over_when_repeated() {
         let b = buyers(&[], 4);
-        let mut s = Session::new("x");
+        let mut s = Held::default();
         let angry_word = Signals {
             anger: true,
             ..Signals::default()
@@ -366,17 +396,17 @@ mod tests {
             question_marks: 3,
             ..Signals::default()
         };
-        assert!(!observe(&b, &mut s, two_marks).angry);
-        let first = observe(&b, &mut s, three_marks);
+        assert!(!step(&b, &mut s, two_marks).angry);
+        let first = step(&b, &mut s, three_marks);
         assert!(first.angry && !first.anger_handoff);
-        let second = observe(&b, &mut s, angry_word);
+        let second = step(&b, &mut s, angry_word);
         assert!(second.angry && second.anger_handoff);
         // A calm message starts the count again.
-        assert!(!observe(&b, &mut s, Signals::default()).angry);
-        assert!(!observe(&b, &mut s, angry_word).anger_handoff);
+        assert!(!step(&b, &mut s, Signals::default()).angry);
+        assert!(!step(&b, &mut s, angry_word).anger_handoff);
         // No `anger:` block: never angry.
         let calm = Buyers::default();
-        assert!(!observe(&calm, &mut s, angry_word).angry);
+        assert!(!step(&calm, &mut s, angry_word).angry);
     }
 
     #[test]

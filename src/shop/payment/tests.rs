@@ -2,6 +2,7 @@
 //! one rule of `Engine::plan_reminder`'s documentation.
 
 use super::*;
+use crate::{Engine, Session};
 use std::time::Duration;
 
 const RULES: &str = r#"
@@ -192,7 +193,7 @@ fn following_the_plans_keeps_every_promise() {
                     assert!(at(created) <= t && t < at(closes));
                     let local = Timestamp::try_from(t)
                         .unwrap()
-                        .to_zoned(e.time_zone().clone());
+                        .to_zoned(e.0.rules.timezone.clone());
                     assert!((8..22).contains(&local.hour()), "{channel} at {local}");
                     if let Some(last) = h.iter().map(|s| s.at).max() {
                         assert!(t.duration_since(last).unwrap() >= Duration::from_secs(3600));
@@ -350,7 +351,10 @@ fn a_session_keeps_the_order_bounded_and_as_serde_data() {
         ..order(DAY.0, DAY.1, 1)
     }));
     let o = s.unpaid_order().unwrap();
-    assert_eq!(o.id.chars().count(), crate::session::MAX_CAPTURE_CHARS);
+    assert_eq!(
+        o.id.chars().count(),
+        crate::basics::limits::MAX_CAPTURE_CHARS
+    );
     assert!(!o.buyer_name.contains('\u{202E}'));
     let json = serde_json::to_string(&s).unwrap();
     assert_eq!(serde_json::from_str::<Session>(&json).unwrap(), s);

@@ -15,13 +15,59 @@
 //! Exclude words veto their node. Work is proportional to the distinct hits, never to
 //! the number of nodes or keywords.
 
-use crate::matcher::{RawHit, Scan, Via};
-use crate::rules::{Node, Section};
-use crate::session::Session;
+use crate::basics::ids::NodeId;
+use crate::basics::inline::Few;
+use crate::basics::section::Section;
+use crate::pipeline::matcher::{RawHit, Scan, Via};
+use crate::pipeline::tree::{root_of, Node};
 use std::cmp::Ordering;
+use std::fmt;
+
+/// One part of a [`Score`], in the order they are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ScorePart {
+    /// [`Score::whole`]
+    Whole,
+    /// [`Score::coverage`]
+    Coverage,
+    /// [`Score::distinct`]
+    Distinct,
+    /// [`Score::priority`]
+    Priority,
+    /// [`Score::context`]
+    Context,
+    /// [`Score::stage`]
+    Stage,
+    /// [`Score::order`]
+    Order,
+}
+
+impl ScorePart {
+    /// What the part is, in words (`whole-message keyword`, `coverage` …), as
+    /// [`Reply::explain`](crate::Reply::explain) prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScorePart::Whole => "whole-message keyword",
+            ScorePart::Coverage => "coverage",
+            ScorePart::Distinct => "distinct keywords",
+            ScorePart::Priority => "priority",
+            ScorePart::Context => "context (last topic)",
+            ScorePart::Stage => "stage",
+            ScorePart::Order => "file order",
+        }
+    }
+}
+
+impl fmt::Display for ScorePart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The score parts of one candidate node, in the order they are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Score {
     /// A whole-message keyword of the node was the whole message.
     pub whole: bool,
@@ -61,22 +107,22 @@ impl Score {
             .then_with(|| other.order.cmp(&self.order))
     }
 
-    /// The name of the first part in which `self` beats `other`.
-    pub(crate) fn deciding_part(&self, other: &Score) -> &'static str {
+    /// The first part in which `self` and `other` differ.
+    pub(crate) fn deciding_part(&self, other: &Score) -> ScorePart {
         if self.whole != other.whole {
-            "whole-message keyword"
+            ScorePart::Whole
         } else if self.coverage != other.coverage {
-            "coverage"
+            ScorePart::Coverage
         } else if self.distinct != other.distinct {
-            "distinct keywords"
+            ScorePart::Distinct
         } else if self.priority != other.priority {
-            "priority"
+            ScorePart::Priority
         } else if self.context != other.context {
-            "context (last topic)"
+            ScorePart::Context
         } else if self.stage != other.stage {
-            "stage"
+            ScorePart::Stage
         } else {
-            "file order"
+            ScorePart::Order
         }
     }
 }
@@ -84,7 +130,7 @@ impl Score {
 /// A node considered for a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Candidate {
-    pub(crate) node: u32,
+    pub(crate) node: NodeId,
     pub(crate) score: Score,
 }
 
@@ -93,8 +139,8 @@ pub(crate) struct Candidate {
 pub(crate) struct Selection {
     /// Every node hit and not vetoed, the winner first.
     pub(crate) candidates: Ranked,
-    /// Nodes vetoed by an exclude word (sorted, unique).
-    pub(crate) vetoed: Vec<u32>,
+    /// Nodes hit and vetoed by an exclude word (sorted, unique).
+    pub(crate) vetoed: Vec<NodeId>,
 }
 
 impl Selection {
@@ -110,56 +156,11 @@ impl Selection {
     }
 }
 
-/// A short list kept inline when it has at most `N` items (the usual case), else on the
-/// heap: a reply carries its candidates and hits for [`Reply::explain`] and
-/// [`Reply::hits`] without an allocation.
-///
-/// [`Reply::explain`]: crate::Reply::explain
-/// [`Reply::hits`]: crate::Reply::hits
-#[derive(Debug, Clone)]
-pub(crate) enum Few<T, const N: usize> {
-    Inline { len: u8, items: [T; N] },
-    Heap(Vec<T>),
-}
-
 /// Candidates inline: most messages hit one to three nodes.
 pub(crate) type Ranked = Few<Candidate, 4>;
 
-impl<T: Copy + Default, const N: usize> Default for Few<T, N> {
-    fn default() -> Self {
-        Few::Inline {
-            len: 0,
-            items: [T::default(); N],
-        }
-    }
-}
-
-impl<T: Copy + Default, const N: usize> Few<T, N> {
-    pub(crate) fn from_slice(list: &[T]) -> Self {
-        if list.len() > N || N > usize::from(u8::MAX) {
-            return Few::Heap(list.to_vec());
-        }
-        let mut items = [T::default(); N];
-        items[..list.len()].copy_from_slice(list);
-        Few::Inline {
-            len: list.len() as u8,
-            items,
-        }
-    }
-
-    pub(crate) fn as_slice(&self) -> &[T] {
-        match self {
-            Few::Inline { len, items } => &items[..usize::from(*len).min(N)],
-            Few::Heap(v) => v,
-        }
-    }
-}
-
 fn stage_group(s: Section) -> u8 {
-    match s {
-        Section::Presale => 0,
-        Section::Insale | Section::Aftersale => 1,
-    }
+    u8::from(s.is_order())
 }
 
 /// What selection reads of a node, for every node in one dense array (16 bytes a
@@ -167,28 +168,31 @@ fn stage_group(s: Section) -> u8 {
 /// strings and lists, so a large rule set costs fewer cache misses.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NodeInfo {
-    /// The parent's index; `NO_PARENT` for a first-level node.
-    parent: u32,
+    /// The parent; `NO_PARENT` for a first-level node (an `Option` would make the
+    /// record 20 bytes).
+    parent: NodeId,
     /// The first-level ancestor (itself when it is first-level).
-    root: u32,
+    root: NodeId,
     priority: i32,
     stage: u8,
     /// A handoff node: hit at all, it hands the conversation over.
     pub(crate) handoff: bool,
 }
 
-const NO_PARENT: u32 = u32::MAX;
+/// No node has this id: the rules load at most 2^32 − 1 nodes.
+const NO_PARENT: NodeId = NodeId::from_raw(u32::MAX);
+
+const _: () = assert!(std::mem::size_of::<NodeInfo>() == 16);
 
 impl NodeInfo {
-    /// One entry per node, in node order.
+    /// One entry per node, in node order (node ids were checked to fit at load).
     pub(crate) fn table(nodes: &[Node]) -> Vec<NodeInfo> {
-        let index = |i: usize| u32::try_from(i).unwrap_or(NO_PARENT);
-        nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| NodeInfo {
-                parent: n.parent.map_or(NO_PARENT, index),
-                root: index(root_of(nodes, i)),
+        (0..nodes.len())
+            .filter_map(NodeId::new)
+            .zip(nodes)
+            .map(|(id, n)| NodeInfo {
+                parent: n.parent.unwrap_or(NO_PARENT),
+                root: root_of(nodes, id),
                 priority: n.priority,
                 stage: stage_group(n.section),
                 handoff: n.handoff,
@@ -196,17 +200,9 @@ impl NodeInfo {
             .collect()
     }
 
-    fn parent(&self) -> Option<u32> {
+    fn parent(&self) -> Option<NodeId> {
         (self.parent != NO_PARENT).then_some(self.parent)
     }
-}
-
-/// The first-level ancestor of `node` (itself when it is first-level).
-fn root_of(nodes: &[Node], mut node: usize) -> usize {
-    while let Some(p) = nodes.get(node).and_then(|n| n.parent) {
-        node = p;
-    }
-    node
 }
 
 /// Buffers reused from one selection to the next.
@@ -216,14 +212,16 @@ pub(crate) struct Work {
     ranked: Vec<Candidate>,
 }
 
-/// Scores the hit nodes. `last_topic` is the session's last topic as a node index.
+/// Scores the hit nodes into `out`. `stage` is the conversation's, `last_topic` the
+/// node of the session's last topic.
 pub(crate) fn select(
     nodes: &[NodeInfo],
     scan: &mut Scan,
     work: &mut Work,
-    session: &Session,
-    last_topic: Option<usize>,
-) -> Selection {
+    stage: Section,
+    last_topic: Option<NodeId>,
+    out: &mut Selection,
+) {
     let Scan { hits, vetoed, .. } = scan;
     vetoed.sort_unstable();
     vetoed.dedup();
@@ -231,18 +229,19 @@ pub(crate) fn select(
     // scoring proportional to distinct hits even for a message repeating one keyword.
     hits.sort_unstable_by_key(|h| (via_key(h), h.chars.start));
     hits.dedup_by_key(|h| via_key(h));
-    let is_vetoed = |n: u32| vetoed.binary_search(&n).is_ok();
+    let is_vetoed = |n: NodeId| vetoed.binary_search(&n).is_ok();
 
-    let last_root = last_topic.and_then(|t| nodes.get(t)).map(|i| i.root);
-    let stage = stage_group(session.stage());
+    let last_root = last_topic
+        .and_then(|t| nodes.get(t.index()))
+        .map(|i| i.root);
+    let stage = stage_group(stage);
     let Work { spans, ranked } = work;
     ranked.clear();
     let mut i = 0;
     while i < hits.len() {
         let node = hits[i].node;
         let own_end = i + hits[i..].iter().take_while(|h| h.node == node).count();
-        if let Some(n) = nodes.get(node as usize).filter(|_| !is_vetoed(node)) {
-            let idx = node as usize;
+        if let Some(n) = nodes.get(node.index()).filter(|_| !is_vetoed(node)) {
             spans.clear();
             let mut distinct = 0u32;
             let mut whole = false;
@@ -259,10 +258,10 @@ pub(crate) fn select(
                         distinct += 1;
                     }
                 }
-                anc = nodes.get(a as usize).and_then(NodeInfo::parent);
+                anc = nodes.get(a.index()).and_then(NodeInfo::parent);
             }
             let context = match (last_topic, last_root) {
-                (Some(t), _) if t == idx => 2,
+                (Some(t), _) if t == node => 2,
                 (_, Some(r)) if n.root == r => 1,
                 _ => 0,
             };
@@ -275,7 +274,7 @@ pub(crate) fn select(
                     priority: n.priority,
                     context,
                     stage: u8::from(n.stage == stage),
-                    order: node,
+                    order: node.raw(),
                 },
             });
         }
@@ -293,23 +292,22 @@ pub(crate) fn select(
     if best > 0 {
         ranked.swap(0, best);
     }
-    Selection {
-        candidates: Few::from_slice(ranked),
-        vetoed: vetoed.to_vec(),
-    }
+    out.candidates.fill(ranked);
+    out.vetoed.clear();
+    out.vetoed.extend_from_slice(vetoed);
 }
 
 /// Orders hits by node, then keywords before patterns, then index.
 fn via_key(h: &RawHit) -> u64 {
     let via = match h.via {
-        Via::Term(t) => u64::from(t),
+        Via::Term(t) => u64::from(t.raw()),
         Via::Pattern(p) => (1 << 32) | u64::from(p),
     };
-    (u64::from(h.node) << 33) | via
+    (u64::from(h.node.raw()) << 33) | via
 }
 
 /// The hits of `node` in `hits` sorted by node.
-fn hits_of(hits: &[RawHit], node: u32) -> &[RawHit] {
+fn hits_of(hits: &[RawHit], node: NodeId) -> &[RawHit] {
     let start = hits.partition_point(|h| h.node < node);
     let end = hits.partition_point(|h| h.node <= node);
     hits.get(start..end).unwrap_or(&[])
@@ -368,25 +366,29 @@ mod tests {
         let base = score(false, 2, 1, 0, 0, 0, 5);
         // (name, better score, deciding part)
         let cases = [
+            ("whole", score(true, 1, 1, 0, 0, 0, 9), ScorePart::Whole),
             (
-                "whole",
-                score(true, 1, 1, 0, 0, 0, 9),
-                "whole-message keyword",
+                "coverage",
+                score(false, 3, 1, -9, 0, 0, 9),
+                ScorePart::Coverage,
             ),
-            ("coverage", score(false, 3, 1, -9, 0, 0, 9), "coverage"),
             (
                 "distinct",
                 score(false, 2, 2, -9, 0, 0, 9),
-                "distinct keywords",
+                ScorePart::Distinct,
             ),
-            ("priority", score(false, 2, 1, 1, 0, 0, 9), "priority"),
+            (
+                "priority",
+                score(false, 2, 1, 1, 0, 0, 9),
+                ScorePart::Priority,
+            ),
             (
                 "context",
                 score(false, 2, 1, 0, 1, 0, 9),
-                "context (last topic)",
+                ScorePart::Context,
             ),
-            ("stage", score(false, 2, 1, 0, 0, 1, 9), "stage"),
-            ("order", score(false, 2, 1, 0, 0, 0, 4), "file order"),
+            ("stage", score(false, 2, 1, 0, 0, 1, 9), ScorePart::Stage),
+            ("order", score(false, 2, 1, 0, 0, 0, 4), ScorePart::Order),
         ];
         for (name, better, part) in cases {
             assert_eq!(better.cmp_rank(&base), Ordering::Greater, "{name}");

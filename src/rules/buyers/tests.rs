@@ -3,7 +3,7 @@
 
 use super::super::tests::limits;
 use super::super::{load, RuleSet};
-use crate::error::{Error, ErrorKind, Location};
+use crate::basics::error::{Error, ErrorKind, Location};
 
 /// Two lines; a case's body starts on line 3.
 const HEAD: &str = "shop: {name: 衣见, agent: 小衣}
@@ -240,7 +240,7 @@ presale:
     let marks: Vec<(Option<u8>, bool)> = set.nodes[0]
         .reply
         .iter()
-        .map(|t| (t.mark.segment, t.mark.soothing))
+        .map(|t| (t.mark.segment.map(|s| s.raw()), t.mark.soothing))
         .collect();
     assert_eq!(
         marks,
@@ -276,15 +276,20 @@ presale:
     let anger = b.anger.unwrap();
     assert_eq!((anger.question_marks, anger.handoff_after), (4, 1));
     // Signals: two of economic, one of convenience, one anger word.
-    let owners: Vec<(u32, crate::rules::TermKind)> = set
+    let owners: Vec<(Option<u8>, crate::pipeline::tree::TermKind)> = set
         .signals
         .iter()
-        .map(|s| (s.segment, s.term.kind))
+        .map(|s| (s.segment.map(|g| g.raw()), s.term.kind))
         .collect();
-    use crate::rules::TermKind::{Anger, Signal};
+    use crate::pipeline::tree::TermKind::{Anger, Signal};
     assert_eq!(
         owners,
-        vec![(0, Signal), (0, Signal), (1, Signal), (0, Anger)]
+        vec![
+            (Some(0), Signal),
+            (Some(0), Signal),
+            (Some(1), Signal),
+            (None, Anger)
+        ]
     );
 }
 

@@ -7,10 +7,10 @@
 //! a minute is inside a range when `(minute - start) mod week < length`. Only civil
 //! time is compared: on a day a zone changes its clocks, hours follow the wall clock.
 
+use crate::basics::clock::{civil_minute, DayRange, DAY};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-const DAY: u32 = 24 * 60;
 const WEEK: u32 = 7 * DAY;
 
 /// One range: a day's `from` for `len` minutes.
@@ -58,25 +58,16 @@ impl NextOpen {
 }
 
 impl AgentHours {
-    /// Hours from `(day mask, from, until)` ranges: bit 0 of the mask is Monday; `from`
-    /// and `until` are minutes of the day, `until` up to 1440 and earlier than `from`
-    /// for a range past midnight. `None` when no range has a day or a length.
-    pub(crate) fn new(tz: TimeZone, specs: &[(u8, u32, u32)]) -> Option<AgentHours> {
+    /// Hours from `(day mask, daily range)` pairs: bit 0 of the mask is Monday, a
+    /// range past midnight belongs to the day it starts. `None` when no range has a day.
+    pub(crate) fn new(tz: TimeZone, specs: &[(u8, DayRange)]) -> Option<AgentHours> {
         let mut ranges = Vec::new();
-        for &(days, from, until) in specs {
-            let len = if until > from {
-                until - from
-            } else {
-                until + DAY - from
-            };
-            if from >= DAY || until > DAY || len == 0 || len > DAY {
-                continue;
-            }
+        for &(days, r) in specs {
             for d in 0..7 {
                 if days & (1 << d) != 0 {
                     ranges.push(Range {
-                        start: d * DAY + from,
-                        len,
+                        start: d * DAY + r.from,
+                        len: r.len,
                     });
                 }
             }
@@ -86,10 +77,7 @@ impl AgentHours {
 
     /// `None` when agents are on duty at `now`, else when they are next.
     pub(crate) fn off_duty_at(&self, now: Timestamp) -> Option<NextOpen> {
-        let z = now.to_zoned(self.tz.clone());
-        let weekday = u32::from(z.weekday().to_monday_zero_offset().unsigned_abs());
-        let minute_of_day =
-            u32::from(z.hour().unsigned_abs()) * 60 + u32::from(z.minute().unsigned_abs());
+        let (minute_of_day, weekday) = civil_minute(now, &self.tz);
         self.off_duty_at_minute(weekday * DAY + minute_of_day)
     }
 
@@ -116,58 +104,10 @@ impl AgentHours {
     }
 }
 
-/// Parses `mon-fri`, `sat,sun`, `fri-mon`, `mon-sun`, `daily` into a mask (bit 0 =
-/// Monday). Ranges may wrap past Sunday.
-pub(crate) fn parse_days(s: &str) -> Result<u8, String> {
-    let s = s.trim().to_ascii_lowercase();
-    if s == "daily" {
-        return Ok(0x7f);
-    }
-    let day = |d: &str| -> Result<u32, String> {
-        let d = d.trim();
-        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-            .iter()
-            .position(|n| *n == d)
-            .map(|i| i as u32)
-            .ok_or_else(|| format!("unknown day '{d}'; write mon, tue, wed, thu, fri, sat or sun"))
-    };
-    let mut mask = 0u8;
-    for part in s.split(',') {
-        match part.split_once('-') {
-            Some((a, b)) => {
-                let (a, b) = (day(a)?, day(b)?);
-                let mut d = a;
-                loop {
-                    mask |= 1 << d;
-                    if d == b {
-                        break;
-                    }
-                    d = (d + 1) % 7;
-                }
-            }
-            None => mask |= 1 << day(part)?,
-        }
-    }
-    Ok(mask)
-}
-
-/// Parses `HH:MM` (`24:00` allowed) into minutes of the day.
-pub(crate) fn parse_clock(s: &str) -> Option<u32> {
-    let (h, m) = s.trim().split_once(':')?;
-    if h.is_empty() || h.len() > 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    match (h, m) {
-        (24, 0) => Some(DAY),
-        (0..=23, 0..=59) => Some(h * 60 + m),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::basics::clock::{parse_days, parse_hhmm};
 
     const MON: u32 = 0;
     const FRI: u32 = 4;
@@ -175,18 +115,15 @@ mod tests {
     const SUN: u32 = 6;
 
     fn at(day: u32, clock: &str) -> u32 {
-        day * DAY + parse_clock(clock).unwrap()
+        day * DAY + parse_hhmm(clock, false).unwrap()
     }
 
     fn hours(specs: &[(&str, &str, &str)]) -> AgentHours {
-        let specs: Vec<(u8, u32, u32)> = specs
+        let specs: Vec<(u8, DayRange)> = specs
             .iter()
             .map(|(d, f, u)| {
-                (
-                    parse_days(d).unwrap(),
-                    parse_clock(f).unwrap(),
-                    parse_clock(u).unwrap(),
-                )
+                let (f, u) = (parse_hhmm(f, false).unwrap(), parse_hhmm(u, true).unwrap());
+                (parse_days(d).unwrap(), DayRange::new(f, u).unwrap())
             })
             .collect();
         AgentHours::new(TimeZone::UTC, &specs).unwrap()
@@ -248,24 +185,8 @@ mod tests {
     }
 
     #[test]
-    fn days_and_clocks_parse_or_say_why_not() {
-        assert_eq!(parse_days("mon-fri"), Ok(0b001_1111));
-        assert_eq!(parse_days("Sat, sun"), Ok(0b110_0000));
-        assert_eq!(parse_days("fri-mon"), Ok(0b111_0001));
-        assert_eq!(parse_days("mon-sun"), Ok(0x7f));
-        assert!(parse_days("mon-fir")
-            .unwrap_err()
-            .contains("unknown day 'fir'"));
-        assert_eq!(parse_clock("9:30"), Some(570));
-        assert_eq!(parse_clock("24:00"), Some(DAY));
-        for bad in ["24:01", "9", "09:60", "09:5", "x:00", ""] {
-            assert_eq!(parse_clock(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
     fn the_shop_time_zone_decides() {
-        let specs = [(0x7f, 9 * 60, 23 * 60)];
+        let specs = [(0x7f, DayRange::new(9 * 60, 23 * 60).unwrap())];
         let cn = AgentHours::new(TimeZone::get("Asia/Shanghai").unwrap(), &specs).unwrap();
         // 2026-11-25 00:30 UTC is 08:30 in Shanghai (a Wednesday).
         let t: Timestamp = "2026-11-25T00:30:00Z".parse().unwrap();

@@ -51,8 +51,8 @@ pub fn normalize_char(c: char) -> Option<char> {
 /// Normalizes a whole string, dropping noise. This is what keywords go through.
 ///
 /// ```
-/// assert_eq!(kefu::normalize::normalize("退 貨！！😭"), "退货");
-/// assert_eq!(kefu::normalize::normalize("ＸＬ碼"), "xl码");
+/// assert_eq!(kefu::normalize("退 貨！！😭"), "退货");
+/// assert_eq!(kefu::normalize("ＸＬ碼"), "xl码");
 /// ```
 pub fn normalize(text: &str) -> String {
     text.chars().filter_map(normalize_char).collect()

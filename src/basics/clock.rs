@@ -1,0 +1,282 @@
+//! Time, one way everywhere: a `SystemTime` becomes whole unix seconds clamped to the
+//! calendar's range (never a panic, never a silent 1970); a time of day is `H:MM` or
+//! `HH:MM` (`24:00` only where an end is meant); a daily range that ends at or before
+//! it starts runs past midnight ([`DayRange`]); durations are `90s`, `30m`, `2h`, `1d`.
+//!
+//! jiff is used here and in the shop features, never in kefu's public API.
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Minutes in a day.
+pub(crate) const DAY: u32 = 24 * 60;
+
+/// Whole unix seconds of `t`, clamped to the range of [`Timestamp`] (years −9999 to
+/// 9999): every time kefu reads goes through here.
+pub(crate) fn unix_seconds(t: SystemTime) -> i64 {
+    let (min, max) = (Timestamp::MIN.as_second(), Timestamp::MAX.as_second());
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).map_or(max, |s| s.min(max)),
+        Err(e) => i64::try_from(e.duration().as_secs()).map_or(min, |s| (-s).max(min)),
+    }
+}
+
+/// `t` to the whole second, clamped like [`unix_seconds`].
+pub(crate) fn timestamp(t: SystemTime) -> Timestamp {
+    Timestamp::from_second(unix_seconds(t)).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// The `SystemTime` of unix second `s`.
+pub(crate) fn system_time(s: i64) -> SystemTime {
+    let d = Duration::from_secs(s.unsigned_abs());
+    if s >= 0 {
+        UNIX_EPOCH + d
+    } else {
+        UNIX_EPOCH - d
+    }
+}
+
+/// `H:MM` or `HH:MM`, 00:00 to 23:59, in minutes of the day; `24:00` (1440) too when
+/// `end` (the end of a range).
+pub(crate) fn parse_hhmm(s: &str, end: bool) -> Option<u32> {
+    let (h, m) = s.trim().split_once(':')?;
+    let digits = |x: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&x.len()) && x.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(h, 1..=2) || !digits(m, 2..=2) {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    match (h, m) {
+        (24, 0) if end => Some(DAY),
+        (0..=23, 0..=59) => Some(h * 60 + m),
+        _ => None,
+    }
+}
+
+/// A daily range of minutes: from `from` for `len` minutes (1 to 1,440). A range that
+/// ends at or before it starts (`22:00-08:00`) runs past midnight and belongs to the day
+/// it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DayRange {
+    /// Minute of the day it starts, 0..1440.
+    pub(crate) from: u32,
+    /// Minutes it lasts, 1..=1440.
+    pub(crate) len: u32,
+}
+
+impl DayRange {
+    /// The range from `from` to `until` (minutes of the day; `until` up to 1440).
+    /// `None` when `from` is not a start of day minute or the two are equal.
+    pub(crate) fn new(from: u32, until: u32) -> Option<DayRange> {
+        if from >= DAY || until > DAY || from == until {
+            return None;
+        }
+        let len = if until > from {
+            until - from
+        } else {
+            until + DAY - from
+        };
+        (len <= DAY).then_some(DayRange { from, len })
+    }
+
+    /// Parses `HH:MM-HH:MM`.
+    pub(crate) fn parse(s: &str) -> Option<DayRange> {
+        let (a, b) = s.split_once('-')?;
+        DayRange::new(parse_hhmm(a, false)?, parse_hhmm(b, true)?)
+    }
+
+    /// Whether `minute` (of the day) is inside, today's range or yesterday's running
+    /// past midnight.
+    pub(crate) fn contains(self, minute: u32) -> bool {
+        (minute + DAY - self.from) % DAY < self.len
+    }
+
+    /// Minutes from `minute` (inside the range) to its end.
+    pub(crate) fn minutes_left(self, minute: u32) -> u32 {
+        self.len - (minute + DAY - self.from) % DAY
+    }
+}
+
+/// The minute of the day and the weekday (0 = Monday) of `t` in `tz`.
+pub(crate) fn civil_minute(t: Timestamp, tz: &TimeZone) -> (u32, u32) {
+    let z = t.to_zoned(tz.clone());
+    let weekday = u32::from(z.weekday().to_monday_zero_offset().unsigned_abs());
+    let minute = u32::from(z.hour().unsigned_abs()) * 60 + u32::from(z.minute().unsigned_abs());
+    (minute, weekday)
+}
+
+/// `t` as a wall clock in `tz` shows it: `2026-11-25 10:15`.
+pub(crate) fn civil_text(t: Timestamp, tz: &TimeZone) -> String {
+    jiff::fmt::strtime::format("%Y-%m-%d %H:%M", &t.to_zoned(tz.clone()))
+        .unwrap_or_else(|_| t.to_string())
+}
+
+/// Parses `mon-fri`, `sat,sun`, `fri-mon`, `mon-sun`, `daily` into a mask (bit 0 =
+/// Monday). Ranges may wrap past Sunday.
+pub(crate) fn parse_days(s: &str) -> Result<u8, String> {
+    let s = s.trim().to_ascii_lowercase();
+    if s == "daily" {
+        return Ok(0x7f);
+    }
+    let day = |d: &str| -> Result<u32, String> {
+        let d = d.trim();
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .position(|n| *n == d)
+            .map(|i| i as u32)
+            .ok_or_else(|| format!("unknown day '{d}'; write mon, tue, wed, thu, fri, sat or sun"))
+    };
+    let mut mask = 0u8;
+    for part in s.split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (day(a)?, day(b)?);
+                let mut d = a;
+                loop {
+                    mask |= 1 << d;
+                    if d == b {
+                        break;
+                    }
+                    d = (d + 1) % 7;
+                }
+            }
+            None => mask |= 1 << day(part)?,
+        }
+    }
+    Ok(mask)
+}
+
+/// `90s`, `30m`, `2h`, `1d` → seconds.
+pub(crate) fn parse_duration(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let unit = s.chars().last()?;
+    let n: i64 = s[..s.len() - unit.len_utf8()].trim().parse().ok()?;
+    let mult = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    (n >= 0).then(|| n.checked_mul(mult)).flatten()
+}
+
+/// `+08:00`, `-05:30`, `+8`, `UTC`.
+pub(crate) fn parse_offset(s: &str) -> Option<TimeZone> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("utc") || s == "Z" {
+        return Some(TimeZone::UTC);
+    }
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..=14).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    let off = jiff::tz::Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()?;
+    Some(TimeZone::fixed(off))
+}
+
+/// `SystemTime` as RFC 3339 text in serde, clamped like [`unix_seconds`].
+pub(crate) mod rfc3339 {
+    use jiff::Timestamp;
+    use serde::{de, Deserialize, Deserializer, Serializer};
+    use std::time::SystemTime;
+
+    pub(crate) fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&super::timestamp(*t))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<Timestamp>()
+            .map(SystemTime::from)
+            .map_err(de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_clock_grammar() {
+        // (text, as a start, as an end)
+        let cases = [
+            ("09:30", Some(570), Some(570)),
+            ("9:30", Some(570), Some(570)),
+            (" 0:00 ", Some(0), Some(0)),
+            ("23:59", Some(1439), Some(1439)),
+            ("24:00", None, Some(DAY)),
+            ("24:01", None, None),
+            ("008:00", None, None),
+            ("09:5", None, None),
+            ("09:60", None, None),
+            ("9", None, None),
+            ("x:00", None, None),
+            ("+9:00", None, None),
+            ("", None, None),
+        ];
+        for (s, start, end) in cases {
+            assert_eq!(
+                (parse_hhmm(s, false), parse_hhmm(s, true)),
+                (start, end),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn day_ranges_run_past_midnight() {
+        let night = DayRange::parse("22:00-08:00").unwrap();
+        assert_eq!((night.from, night.len), (1320, 600));
+        for (m, inside) in [
+            (1319, false),
+            (1320, true),
+            (0, true),
+            (479, true),
+            (480, false),
+        ] {
+            assert_eq!(night.contains(m), inside, "{m}");
+        }
+        assert_eq!(night.minutes_left(1320), 600);
+        assert_eq!(night.minutes_left(0), 480);
+        let day = DayRange::parse("09:00-24:00").unwrap();
+        assert!(day.contains(1439) && !day.contains(0));
+        for bad in ["22:00-22:00", "24:00-08:00", "22-08", "a-b", ""] {
+            assert_eq!(DayRange::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn system_times_clamp_to_the_calendar() {
+        let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 2);
+        assert_eq!(unix_seconds(far), Timestamp::MAX.as_second());
+        let before = UNIX_EPOCH - Duration::from_secs(90);
+        assert_eq!(unix_seconds(before), -90);
+        assert_eq!(unix_seconds(system_time(-90)), -90);
+        assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_millis(1999)), 1);
+    }
+
+    #[test]
+    fn days_and_durations() {
+        assert_eq!(parse_days("mon-fri"), Ok(0b001_1111));
+        assert_eq!(parse_days("Sat, sun"), Ok(0b110_0000));
+        assert_eq!(parse_days("fri-mon"), Ok(0b111_0001));
+        assert_eq!(parse_days("mon-sun"), Ok(0x7f));
+        assert!(parse_days("mon-fir")
+            .unwrap_err()
+            .contains("unknown day 'fir'"));
+        assert_eq!(parse_duration("30m"), Some(1800));
+        assert_eq!(parse_duration("1d"), Some(86400));
+        assert_eq!(parse_duration("-1m"), None);
+        assert!(parse_offset("+08:00").is_some() && parse_offset("+8").is_some());
+        assert!(parse_offset("+25:00").is_none() && parse_offset("Asia/Shanghai").is_none());
+    }
+}

@@ -1,0 +1,416 @@
+//! One message, decided and rendered: `decide` reads the engine, the session and the
+//! message and returns a [`Decision`] (the node or none, the opening, the variants,
+//! and the session's [`Update`]); `render` writes the text a decision sends. Neither
+//! writes the session: [`Engine::reply_at`](super::Engine::reply_at) applies the
+//! update after rendering, the one place a session changes.
+//!
+//! Stays in the single scan of the message: everything here is proportional to the
+//! hits, never to the rule set.
+
+use super::answers::AnswerRef;
+use super::{Engine, Scratch, SCRATCH};
+use crate::basics::clock;
+use crate::basics::ids::NodeId;
+use crate::basics::inline::Few;
+use crate::basics::text::{clean_text, cut_bytes};
+use crate::pipeline::compose::{self, keys, Memory, Notice, Pick, ReplyKind, Want, Window};
+use crate::pipeline::matcher::RawHit;
+use crate::pipeline::select::{self, Selection};
+use crate::pipeline::tree::Node;
+use crate::session::{ProductChange, Session, Update};
+use crate::shop::buyers::{self, Observed, Signals};
+use crate::shop::hours::NextOpen;
+use crate::shop::payment::render_pay_by;
+use crate::shop::products::{Mention, Product};
+use crate::template::{Captures, Facts, Template, Vars};
+use std::time::SystemTime;
+
+/// What one message gets, decided without changing anything. A [`Reply`](super::Reply)
+/// keeps it (and its rendered text); the session's [`Update`] is returned beside it.
+pub(crate) struct Decision<'e> {
+    pub(crate) truncated: bool,
+    /// The hits, raw and inline when few (`Reply::hits` resolves them when asked).
+    pub(crate) hits: Few<RawHit, 4>,
+    pub(crate) selection: Selection,
+    pub(crate) buyer: Observed,
+    /// The product the conversation is about after this message, if the rules list it.
+    pub(crate) product: Option<&'e Product>,
+    /// The opening, when this message opens (or reopens) the conversation.
+    pub(crate) opening: Option<Opening<'e>>,
+    pub(crate) body: Body<'e>,
+    pub(crate) body_kind: ReplyKind,
+    /// The node that answers.
+    pub(crate) node: Option<NodeId>,
+    /// A handoff node was hit, or the body hands over.
+    pub(crate) handoff: bool,
+    /// The promotion appended after the answer for a `promote:` segment.
+    pub(crate) promotion: Option<&'e Window>,
+}
+
+impl Decision<'_> {
+    /// A decision to fill: nothing hit, nothing chosen yet (its lists inline and
+    /// empty, so filling them writes in place).
+    #[inline(always)]
+    pub(crate) fn empty() -> Self {
+        Decision {
+            truncated: false,
+            hits: Few::default(),
+            selection: Selection::default(),
+            buyer: Observed::default(),
+            product: None,
+            opening: None,
+            body: Body::Empty,
+            body_kind: ReplyKind::Fallback,
+            node: None,
+            handoff: false,
+            promotion: None,
+        }
+    }
+}
+
+/// How a reply opens: its kind, the greeting's variant and the notice added to it.
+pub(crate) struct Opening<'e> {
+    pub(crate) kind: ReplyKind,
+    pub(crate) greeting: Option<(&'e [Template], usize)>,
+    pub(crate) notice: Option<Notice<'e>>,
+}
+
+/// What the body of a reply renders.
+pub(crate) enum Body<'e> {
+    /// A node's one fixed text (from the answer table).
+    Fixed(&'e str),
+    /// A variant of a reply list; `next_open` for `{next_open}` of an off-hours reply.
+    Variant {
+        templates: &'e [Template],
+        index: usize,
+        next_open: Option<NextOpen>,
+    },
+    /// An empty reply list (a file that failed to load has none; kept total).
+    Empty,
+}
+
+/// The variant `pick` chose from `templates`, as a body.
+fn body<'e>(
+    templates: &'e [Template],
+    pick: Option<Pick>,
+    next_open: Option<NextOpen>,
+) -> Body<'e> {
+    match pick {
+        Some(p) => Body::Variant {
+            templates,
+            index: p.index,
+            next_open,
+        },
+        None => Body::Empty,
+    }
+}
+
+impl Engine {
+    /// Decides what `message` gets in `session` at `now` into `d` (made by
+    /// [`Decision::empty`]), and what the session would take from it into `update`,
+    /// changing nothing.
+    // Inlined into `reply_at`: the decision is filled where it is used, not moved.
+    #[inline(always)]
+    pub(crate) fn decide<'e>(
+        &'e self,
+        session: &Session,
+        message: &str,
+        now: SystemTime,
+        update: &mut Update<'e>,
+        d: &mut Decision<'e>,
+    ) {
+        let inner = &*self.0;
+        let rules = &inner.rules;
+        let now = clock::timestamp(now);
+        let (text, truncated) = cut_bytes(message, inner.max_message_bytes);
+        let last = session
+            .last_topic()
+            .and_then(|t| inner.topic_index.get(t))
+            .copied();
+        update.at = now.as_second();
+        // The scan's buffers are reused by every reply on this thread: a reply allocates
+        // only what it returns (and what the session keeps).
+        let (signals, product) = SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.read(&mut scratch, session, text, last, update, d),
+            // Only reachable if a reply were made from inside another on this thread.
+            Err(_) => self.read(&mut Scratch::default(), session, text, last, update, d),
+        });
+        let selection = &d.selection;
+        // The buyer's segment and mood after this message decide the variants.
+        let (buyer, kept) = buyers::observe(
+            &rules.buyers,
+            session.segments(),
+            session.angry_in_row(),
+            signals,
+        );
+        update.segments = kept.scores;
+        update.angry_in_row = kept.angry_in_row;
+        let want = Want {
+            segment: buyer.segment,
+            soothing: buyer.angry,
+        };
+        let vars = Vars {
+            captures: Captures {
+                fresh: &update.captures,
+                stored: session.captures(),
+            },
+            extra: &[],
+            product: product.map(|p| p as &dyn Facts),
+        };
+        let memory = |key: u32| Memory {
+            last: session.last_variant(key),
+            seed: move || session.seed(key),
+        };
+        // The variants sent, for the session's rotation: the greeting's and the body's.
+        let sent = &mut update.rotations;
+        let mut record = |pick: Option<Pick>| {
+            if let Some(rotation) = pick.and_then(|p| p.rotation) {
+                sent.push(rotation);
+            }
+            pick
+        };
+
+        let openings = &rules.openings;
+        let opening = openings.needed(session.last_at(), now).then(|| {
+            let pay_by = rules
+                .payment
+                .as_ref()
+                .and_then(|p| p.pay_by_for(session.unpaid_order(), now.as_second()));
+            let (kind, notice) = openings.notice(pay_by, now);
+            let greeting = &openings.greeting;
+            let pick = record(compose::pick(
+                greeting,
+                keys::GREETING,
+                &Want::default(),
+                vars,
+                memory(keys::GREETING),
+            ));
+            Opening {
+                kind,
+                greeting: pick.map(|p| (greeting.as_slice(), p.index)),
+                notice,
+            }
+        });
+
+        let winner = selection.winner().map(|c| c.node);
+        let mut handoff = selection.candidates.as_slice().iter().any(|c| {
+            inner
+                .node_info
+                .get(c.node.index())
+                .is_some_and(|n| n.handoff)
+        });
+        let fb = &rules.fallback;
+        let hours = rules.agent_hours.as_ref();
+        // A handoff's body: its list, or the off-hours reply with when agents are back.
+        let hand_over = |templates: &'e [Template], key: u32| {
+            let (kind, list, key, next) = compose::handoff_body(hours, fb, templates, key, now);
+            let label = next.map(|n| n.label());
+            let extra = [("next_open", label.as_deref().unwrap_or(""))];
+            let vars = Vars {
+                extra: if next.is_some() { &extra } else { &[] },
+                ..vars
+            };
+            let pick = compose::pick(list, key, &want, vars, memory(key));
+            (kind, list, pick, next)
+        };
+        // Every body goes through here: its variant is recorded for the rotation.
+        let mut handed = |(kind, list, pick, next): (
+            ReplyKind,
+            &'e [Template],
+            Option<Pick>,
+            Option<NextOpen>,
+        )| { (kind, body(list, record(pick), next)) };
+        let answer = winner.and_then(|w| Some((w, rules.nodes.get(w.index())?)));
+        let (body_kind, body) = match answer {
+            Some((w, node)) => {
+                let AnswerRef {
+                    topic,
+                    section,
+                    fixed,
+                } = inner.answers.get(w).unwrap_or(AnswerRef {
+                    topic: &node.topic,
+                    section: node.section,
+                    fixed: None,
+                });
+                update.fallbacks_in_row = 0;
+                update.topic = Some((topic, section));
+                // `node` is only read off the usual path: its fields are cold in a large
+                // rule set (see `Answers`).
+                if inner.node_info.get(w.index()).is_some_and(|n| n.handoff) {
+                    handed(hand_over(&node.reply, node.key))
+                } else if buyer.anger_handoff {
+                    handed(hand_over(&fb.handoff_reply, keys::HANDOFF))
+                } else if let Some(text) = fixed {
+                    (ReplyKind::Answer, Body::Fixed(text))
+                } else {
+                    let pick = compose::pick(&node.reply, node.key, &want, vars, memory(node.key));
+                    handed((ReplyKind::Answer, &node.reply, pick, None))
+                }
+            }
+            None => {
+                let fallbacks = session.fallbacks_in_row().saturating_add(1);
+                // An angry buyer nothing answers is handed over at once.
+                let angry = buyer.angry
+                    && rules.buyers.anger.is_some_and(|a| a.handoff_after > 0)
+                    && !fb.handoff_reply.is_empty();
+                if angry || fb.handoff_after > 0 && fallbacks >= fb.handoff_after {
+                    update.fallbacks_in_row = 0;
+                    update.angry_in_row = 0;
+                    handoff = true;
+                    handed(hand_over(&fb.handoff_reply, keys::HANDOFF))
+                } else {
+                    update.fallbacks_in_row = fallbacks;
+                    let pick = compose::pick(
+                        &fb.reply,
+                        keys::FALLBACK,
+                        &want,
+                        vars,
+                        memory(keys::FALLBACK),
+                    );
+                    handed((ReplyKind::Fallback, &fb.reply, pick, None))
+                }
+            }
+        };
+
+        // A buyer of a `promote: true` segment hears the active promotion once per
+        // session: after an answer, not to an angry buyer, not twice in one reply.
+        let mut promotion = None;
+        let promotes = buyer
+            .segment
+            .and_then(|i| rules.buyers.segments.get(i.index()))
+            .is_some_and(|s| s.promote);
+        if body_kind == ReplyKind::Answer && !buyer.angry && promotes && !session.promoted() {
+            if let Some(p) = openings.promotion_at(now) {
+                update.promoted = true;
+                let told = opening
+                    .as_ref()
+                    .and_then(|o| o.notice)
+                    .is_some_and(|n| n.id() == p.id);
+                if !told {
+                    promotion = Some(p);
+                }
+            }
+        }
+
+        d.truncated = truncated;
+        d.buyer = buyer;
+        d.product = product;
+        d.opening = opening;
+        d.body = body;
+        d.body_kind = body_kind;
+        d.node = winner;
+        d.handoff = handoff || body_kind.is_handoff();
+        d.promotion = promotion;
+    }
+
+    /// Scans `text`, notes its captures and the product it names in `update`, and
+    /// ranks the nodes hit, into `d`'s hits and selection. Returns the buyer's signals
+    /// and the product the conversation is about after this message.
+    fn read<'e>(
+        &'e self,
+        scratch: &mut Scratch,
+        session: &Session,
+        text: &str,
+        last: Option<NodeId>,
+        update: &mut Update<'e>,
+        d: &mut Decision<'e>,
+    ) -> (Signals, Option<&'e Product>) {
+        let inner = &*self.0;
+        let rules = &inner.rules;
+        let nodes: &'e [Node] = &rules.nodes;
+        let Scratch { scan, work } = scratch;
+        inner.matcher.scan(nodes, text, scan);
+        let products = &rules.products;
+        let product = match products.mention(text, scan.last_product(), scan.link_marks) {
+            Mention::None => session.current_product().and_then(|id| products.get(id)),
+            Mention::Product(i) => {
+                let p = products.at(i);
+                if let Some(p) = p {
+                    update.product = ProductChange::Set(&p.id);
+                }
+                p
+            }
+            Mention::UnknownItem => {
+                update.product = ProductChange::Clear;
+                None
+            }
+        };
+        for c in &scan.captures {
+            if let (Some(name), Some(value)) = (
+                inner.matcher.capture_name(nodes, c),
+                text.get(c.span.clone()),
+            ) {
+                update.captures.push((name, clean_text(value)));
+            }
+        }
+        let stage = session.stage();
+        select::select(&inner.node_info, scan, work, stage, last, &mut d.selection);
+        // Kept raw (and inline when few): `Reply::hits` resolves them when asked.
+        d.hits.fill(&scan.hits);
+        (scan.signals, product)
+    }
+
+    /// Writes the text `d` sends into `out`: the opening's line, the body, the appended
+    /// promotion. Reads `session` as it was before the message, and `fresh`, what the
+    /// message captured.
+    #[inline(always)]
+    pub(crate) fn render(
+        &self,
+        d: &Decision<'_>,
+        fresh: &[(&str, String)],
+        session: &Session,
+        out: &mut String,
+    ) {
+        let rules = &self.0.rules;
+        let vars = Vars {
+            captures: Captures {
+                fresh,
+                stored: session.captures(),
+            },
+            extra: &[],
+            product: d.product.map(|p| p as &dyn Facts),
+        };
+        if let Some(o) = &d.opening {
+            if let Some((list, i)) = o.greeting {
+                if let Some(t) = list.get(i) {
+                    t.render_into(vars, out);
+                }
+            }
+            if let Some(n) = o.notice {
+                out.push_str(if out.is_empty() { "" } else { " " });
+                match n {
+                    Notice::Window(w) => w.text.render_into(vars, out),
+                    Notice::PayBy(t) => {
+                        if let Some(order) = session.unpaid_order() {
+                            render_pay_by(t, order, &rules.timezone, out);
+                        }
+                    }
+                }
+            }
+            out.push('\n');
+        }
+        match &d.body {
+            Body::Fixed(text) => out.push_str(text),
+            Body::Variant {
+                templates,
+                index,
+                next_open,
+            } => {
+                let label = next_open.map(|n| n.label());
+                let extra = [("next_open", label.as_deref().unwrap_or(""))];
+                let vars = Vars {
+                    extra: if label.is_some() { &extra } else { &[] },
+                    ..vars
+                };
+                if let Some(t) = templates.get(*index) {
+                    t.render_into(vars, out);
+                }
+            }
+            Body::Empty => {}
+        }
+        if let Some(p) = d.promotion {
+            out.push('\n');
+            p.text.render_into(vars, out);
+        }
+    }
+}
