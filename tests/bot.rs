@@ -1,4 +1,4 @@
-//! End-to-end tests of `examples/bot.rs`: the binary is built once with cargo and
+//! End-to-end tests of the bot (`examples/bot/`): the binary is built once with cargo and
 //! driven through pipes, as a shop engineer or a CI script would.
 
 use std::io::Write;
