@@ -1,14 +1,15 @@
 //! `bot chat`: one conversation on the terminal, or one reply per line from a pipe.
 
 use crate::cli::ChatArgs;
-use crate::{load, trim_eol, Fatal, BUNDLED_NAME};
+use crate::{load, rules_name, trim_eol, Fatal};
 use kefu::{Reply, Session};
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use unicode_width::UnicodeWidthStr;
 
 pub(crate) fn chat(args: ChatArgs) -> Result<ExitCode, Fatal> {
-    let engine = match load(args.rules.as_deref())? {
+    let rules = args.rules.given("chat")?;
+    let engine = match load(rules)? {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };
@@ -21,10 +22,7 @@ pub(crate) fn chat(args: ChatArgs) -> Result<ExitCode, Fatal> {
     let mut session = Session::new("chat-1");
     let shop = engine.shop_name().to_owned();
     if interactive {
-        let rules = args
-            .rules
-            .as_deref()
-            .map_or(BUNDLED_NAME.to_owned(), |p| p.display().to_string());
+        let rules = rules_name(rules);
         writeln!(
             out,
             "kefu bot · {shop} · {rules} ({} nodes, {} keywords)\n\

@@ -12,8 +12,9 @@ use std::time::SystemTime;
 /// keyword containing a shorter one of the same node is usually deliberate weight.
 pub(crate) const PEDANTIC: [LintKind; 1] = [LintKind::ContainedKeyword];
 pub(crate) fn check(args: CheckArgs) -> Result<ExitCode, Fatal> {
-    let name = args.file.display().to_string();
-    let text = read_text(&args.file)?;
+    let file = args.rules.required("check")?;
+    let name = file.display().to_string();
+    let text = read_text(file)?;
     let mut out = io::stdout().lock();
     let engine = match Engine::builder().build_named(&text, Some(&name)) {
         Ok(e) => e,

@@ -3,17 +3,24 @@
 //!
 //! ```text
 //! cargo run --example bot                          # chat with the bundled rules
-//! cargo run --example bot -- chat --rules my.yaml --explain
+//! cargo run --example bot -- chat my.yaml --explain
 //! cargo run --example bot -- check my.yaml [--deny-warnings] [--allow KIND] [--now TIME]
 //! cargo run --example bot -- test my.yaml [--failures-only]
 //! cargo run --example bot -- replay chat.log [--rules my.yaml] [--json] [--sessions]
-//! cargo run --example bot -- remind --order-id 123 --amount 399.00 \
+//! cargo run --example bot -- remind [my.yaml] --order-id 123 --amount 399.00 \
 //!     --created 2026-11-25T10:00+08:00 --closes 2026-11-26T10:00+08:00 --buyer 小王 \
-//!     [--now TIME] [--sent im@TIME ...] [--rules my.yaml] [--timeline [--every 5m]]
+//!     [--now TIME] [--sent im@TIME ...] [--timeline [--every 5m]]
 //! ```
 //!
-//! Without `--rules`, the bundled `rules/apparel.yaml` is used; it is compiled into
-//! the binary, so the bot runs from any directory.
+//! **The rule file**, for every subcommand that reads one, is `FILE` or `--rules
+//! FILE`, either but not both (`bot chat my.yaml`, `bot chat --rules my.yaml`, `bot
+//! check --rules my.yaml`). Without one, `chat` (also with no subcommand), `replay`
+//! and `remind` use the bundled `rules/apparel.yaml`, compiled into the binary, so
+//! the bot runs from any directory; `check` and `test` need one. `replay` also takes
+//! the chat log: `replay LOG [--rules FILE]`, `replay FILE LOG`, or `--log LOG`. What
+//! could mean two things is refused (exit 2) with the command to write instead: a
+//! file given twice, a lone `replay my.yaml` (a rule file and no log), `replay
+//! chat.log my.yaml` (the rule file comes first).
 //!
 //! **chat.** One session for the whole chat. `/reset` starts a new session (the next
 //! reply greets again), `/explain` toggles explanations, `/quit` (or end of input)
@@ -158,6 +165,11 @@ pub(crate) fn load(rules: Option<&Path>) -> Result<Result<Engine, ExitCode>, Fat
             Err(ExitCode::FAILURE)
         }
     })
+}
+
+/// How the report and the banner name the rules: the file, or the bundled rules.
+pub(crate) fn rules_name(rules: Option<&Path>) -> String {
+    rules.map_or(BUNDLED_NAME.to_owned(), |p| p.display().to_string())
 }
 
 pub(crate) fn print_error(e: &kefu::Error, out: &mut dyn Write) {

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 pub(crate) const MAX_TIMELINE_STEPS: u128 = 200_000;
 
 pub(crate) fn remind(args: RemindArgs) -> Result<ExitCode, Fatal> {
-    let engine = match load(args.rules.as_deref())? {
+    let engine = match load(args.rules.given("remind")?)? {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };

@@ -2,7 +2,7 @@
 
 use crate::cli::ReplayArgs;
 use crate::report::Stats;
-use crate::{load, read_bytes, trim_eol, Fatal, BUNDLED_NAME};
+use crate::{load, read_bytes, rules_name, trim_eol, Fatal};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kefu::{Reply, Session};
 use std::io::{self, IsTerminal, Write};
@@ -13,12 +13,13 @@ use std::time::Instant;
 pub(crate) const PROGRESS_MIN_LINES: usize = 5_000;
 
 pub(crate) fn replay(args: ReplayArgs) -> Result<ExitCode, Fatal> {
-    let engine = match load(args.rules.as_deref())? {
+    let (rules, log) = args.files()?;
+    let engine = match load(rules)? {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };
-    let log_name = args.log.display().to_string();
-    let bytes = read_bytes(&args.log)?;
+    let log_name = log.display().to_string();
+    let bytes = read_bytes(log)?;
     let total_lines =
         bytes.iter().filter(|&&b| b == b'\n').count() + usize::from(!bytes.ends_with(b"\n"));
     let bar = if total_lines > PROGRESS_MIN_LINES && io::stderr().is_terminal() {
@@ -79,10 +80,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<ExitCode, Fatal> {
         )));
     }
     if !args.json {
-        let rules = args
-            .rules
-            .as_deref()
-            .map_or(BUNDLED_NAME.to_owned(), |p| p.display().to_string());
+        let rules = rules_name(rules);
         stats.report(&mut out, &engine, &log_name, &rules, args.sessions)?;
     }
     out.flush()?;

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use unicode_width::UnicodeWidthStr;
 
 pub(crate) fn test(args: TestArgs) -> Result<ExitCode, Fatal> {
-    let name = args.file.display().to_string();
-    let engine = match load(Some(&args.file))? {
+    let file = args.rules.required("test")?;
+    let name = file.display().to_string();
+    let engine = match load(Some(file))? {
         Ok(e) => e,
         Err(code) => return Ok(code),
     };
