@@ -59,7 +59,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-const BUNDLED: &str = include_str!("../rules/apparel.yaml");
+const BUNDLED: &str = include_str!("../../rules/apparel.yaml");
 /// Longest session id accepted, in bytes.
 const MAX_SESSION_ID: usize = 128;
 /// How long Redis may take to accept a connection or to answer a command.

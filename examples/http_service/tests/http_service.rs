@@ -1,4 +1,4 @@
-//! End-to-end tests of `examples/http_service.rs`: the service runs as a child
+//! End-to-end tests of the HTTP service (`examples/http_service/`): the service runs as a child
 //! process on 127.0.0.1 (port 0) and a real HTTP client (hyper) talks to it, with a
 //! bounded number of requests. The Redis tests start their own `redis-server` on a
 //! free 127.0.0.1 port; where it is not installed they say so and are skipped, unless
@@ -20,8 +20,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{build_example, ROOT};
+#[path = "../../../tests/common/example.rs"]
+mod example;
+use example::build_example;
+
+/// The repository, whose tests/fixtures and rules/ the tests use.
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 fn service_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
@@ -195,10 +199,7 @@ impl Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn service_reports_the_buyers_segment_anger_and_product() {
-    let apparel =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml"))
-            .unwrap();
-    let svc = Service::start_with("shop-ops", &apparel, &[]);
+    let svc = Service::start_with("shop-ops", &apparel(), &[]);
     let mut c = Client::connect(svc.addr).await.unwrap();
     let r = c.reply("b1", "这件羊毛大衣什么面料").await.unwrap();
     assert_eq!(
