@@ -295,7 +295,8 @@ pub fn bench_replies(b: &mut Bencher, engine: &Engine, msgs: &[String]) {
     )
 }
 
-/// The buyer corpus, read at run time (never copied into the repository).
+/// The buyer corpus, read at run time (never copied into the repository), beside the
+/// repository as for the tests: `<repo>/../shared/corpus/customer_messages.txt`.
 pub const CORPUS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../shared/corpus/customer_messages.txt"
@@ -334,8 +335,8 @@ pub fn batch(mode: Mode, bench: &str) -> (Vec<String>, Vec<String>) {
         "[kefu-bench] {bench}, mode {mode:?}; {} messages from {}",
         msgs.len(),
         match source {
-            Source::Corpus => CORPUS,
-            Source::Generated => "the generator (corpus not found)",
+            Source::Corpus => CORPUS.to_owned(),
+            Source::Generated => format!("the generator (no corpus at {CORPUS})"),
         }
     );
     (msgs, norm)
