@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{engine_keywords, messages, rules_yaml, Mode};
+use common::{apparel_yaml, engine_keywords, messages, rules_yaml, Mode, REPO};
 use kefu::{Engine, MatcherKind, Session};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -169,10 +169,7 @@ fn main() {
     for &n in mode.sizes() {
         rows.push(row(&n.to_string(), &rules_yaml(n), &msgs));
     }
-    let apparel =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml"))
-            .expect("rules/apparel.yaml");
-    rows.push(row("apparel", &apparel, &msgs));
+    rows.push(row("apparel", &apparel_yaml(), &msgs));
 
     println!(
         "\nkefu memory ({mode:?} mode, {} {source:?} messages)\n",
@@ -206,13 +203,13 @@ fn main() {
     if mode == Mode::Test {
         return;
     }
-    // Where criterion writes: $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion.
+    // Where criterion writes: $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion, else
+    // the workspace's target/criterion (a bench runs in benches/, its package).
     let dir = match std::env::var_os("CRITERION_HOME") {
         Some(home) => std::path::PathBuf::from(home),
-        None => std::path::Path::new(
-            &std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into()),
-        )
-        .join("criterion"),
+        None => std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| std::path::Path::new(REPO).join("target"), Into::into)
+            .join("criterion"),
     };
     let items: Vec<String> = rows
         .iter()

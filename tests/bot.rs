@@ -1,4 +1,4 @@
-//! End-to-end tests of `examples/bot.rs`: the binary is built once with cargo and
+//! End-to-end tests of the bot (`examples/bot/`): the binary is built once with cargo and
 //! driven through pipes, as a shop engineer or a CI script would.
 
 use std::io::Write;
@@ -422,4 +422,132 @@ fn replay_empty_or_missing_log_is_an_error() {
         .stderr
         .starts_with("error: cannot read tests/fixtures/no-such.log: "));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+// ─────────────────────── the rule file: FILE or --rules FILE ───────────────────────
+
+/// Each form runs the same as the first of its group: the same exit code and output.
+#[test]
+fn every_subcommand_takes_the_rule_file_positionally_or_as_rules() {
+    let remind = [
+        "--order-id",
+        "1",
+        "--amount",
+        "1",
+        "--created",
+        "2026-11-25T10:00+08:00",
+        "--closes",
+        "2026-11-26T10:00+08:00",
+        "--now",
+        "2026-11-25T12:00+08:00",
+    ];
+    let with = |head: &[&'static str]| -> Vec<&'static str> { [head, &remind].concat() };
+    // (what the output shows of tests/fixtures/shop.yaml, the forms)
+    let groups: Vec<(&str, Vec<Vec<&str>>)> = vec![
+        (
+            "测试小店",
+            vec![
+                vec!["chat", "--rules", SHOP],
+                vec!["chat", SHOP],
+                vec!["--rules", SHOP],
+                vec![SHOP],
+            ],
+        ),
+        (
+            "tests/fixtures/shop.yaml: valid",
+            vec![vec!["check", SHOP], vec!["check", "--rules", SHOP]],
+        ),
+        (
+            "5 passed, 0 failed",
+            vec![vec!["test", SHOP], vec!["test", "--rules", SHOP]],
+        ),
+        (
+            "V1 偏大偏小",
+            vec![
+                vec!["replay", LOG, "--rules", SHOP, "--json"],
+                vec!["replay", SHOP, LOG, "--json"],
+                vec!["replay", "--json", "--rules", SHOP, "--log", LOG],
+                vec!["replay", SHOP, "--log", LOG, "--json"],
+            ],
+        ),
+        (
+            "done: no_channel",
+            vec![with(&["remind", "--rules", SHOP]), with(&["remind", SHOP])],
+        ),
+    ];
+    for (shows, group) in groups {
+        let first = run(&group[0], "在吗\n尺码\n".as_bytes());
+        assert_eq!(first.code, 0, "{:?}: {}", group[0], first.stderr);
+        assert!(
+            first.stdout.contains(shows),
+            "{:?} used the given rules: {}",
+            group[0],
+            first.stdout
+        );
+        for args in &group[1..] {
+            let r = run(args, "在吗\n尺码\n".as_bytes());
+            assert_eq!(
+                (r.code, &r.stdout, &r.stderr),
+                (first.code, &first.stdout, &first.stderr),
+                "{args:?} differs from {:?}",
+                group[0]
+            );
+        }
+    }
+}
+
+#[test]
+fn a_rule_file_given_twice_or_missing_or_a_replay_that_could_mean_two_things_is_refused() {
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &["chat", SHOP, "--rules", SHOP],
+            "error: the rule file is given twice (tests/fixtures/shop.yaml and --rules tests/fixtures/shop.yaml); give it once: bot chat FILE, or bot chat --rules FILE",
+        ),
+        (&[SHOP, "--rules", SHOP], "the rule file is given twice"),
+        (
+            &["check"],
+            "error: bot check needs a rule file: bot check FILE, or bot check --rules FILE",
+        ),
+        (&["test"], "error: bot test needs a rule file"),
+        (&["check", SHOP, "--rules", SHOP], "bot check FILE, or bot check --rules FILE"),
+        (
+            &["replay"],
+            "error: bot replay needs a chat log: bot replay LOG [--rules FILE], or bot replay FILE LOG",
+        ),
+        (
+            &["replay", SHOP],
+            "error: tests/fixtures/shop.yaml looks like a rule file, and a replay needs a chat log too: bot replay tests/fixtures/shop.yaml LOG, or bot replay LOG --rules tests/fixtures/shop.yaml; if tests/fixtures/shop.yaml is the log, say --log tests/fixtures/shop.yaml",
+        ),
+        (
+            &["replay", LOG, SHOP],
+            "error: the rule file comes first: bot replay tests/fixtures/shop.yaml tests/fixtures/replay.log, or bot replay tests/fixtures/replay.log --rules tests/fixtures/shop.yaml",
+        ),
+        (
+            &["replay", SHOP, LOG, "--log", LOG],
+            "error: the chat log is given twice",
+        ),
+    ];
+    for (args, says) in cases {
+        let r = run(args, b"");
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.starts_with(says) || r.stderr.contains(says),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+    }
+    let twice = run(&["replay", SHOP, LOG, "--rules", SHOP], b"");
+    assert!(
+        twice
+            .stderr
+            .contains("give it once: bot replay FILE LOG, or bot replay LOG --rules FILE"),
+        "{}",
+        twice.stderr
+    );
+    // A log named like a rule file is still a log when the rules are named.
+    let yaml_log = run(&["replay", "--json", "--log", SHOP, "--rules", SHOP], b"");
+    assert_eq!(yaml_log.code, 0, "{}", yaml_log.stderr);
+    let named = run(&["replay", "--json", SHOP, "--rules", SHOP], b"");
+    assert_eq!((named.code, named.stdout), (0, yaml_log.stdout));
 }

@@ -1,14 +1,15 @@
 //! One engine shared by 8 threads, each holding many conversations at once, answers
 //! exactly as one thread answering them one after another: same replies, same final
-//! sessions. Messages are our own list, plus the first lines of
-//! `/work/shared/corpus/customer_messages.txt` when that file is present.
+//! sessions. Messages are our own list, plus the first lines of the buyer corpus
+//! (`<repo>/../shared/corpus/customer_messages.txt`) when it is there.
+
+mod common;
 
 use kefu::{Engine, Session};
 use std::sync::Barrier;
 use std::time::{Duration, SystemTime};
 
 const APPAREL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml");
-const CORPUS: &str = "/work/shared/corpus/customer_messages.txt";
 const CORPUS_LINES: usize = 3_000;
 const THREADS: usize = 8;
 const PER_CONVERSATION: usize = 6;
@@ -46,9 +47,15 @@ const OWN: &[&str] = &[
     "质量怎么样",
 ];
 
+/// Our own list four times, each rotated by 7 (so that, corpus or not, there are 20
+/// conversations for the 8 threads, each a different mix), then the corpus lines.
 fn messages() -> Vec<String> {
-    let mut all: Vec<String> = OWN.iter().map(|s| (*s).to_owned()).collect();
-    if let Ok(text) = std::fs::read_to_string(CORPUS) {
+    let mut all: Vec<String> = (0..4)
+        .flat_map(|round| OWN.iter().cycle().skip(round * 7).take(OWN.len()))
+        .map(|s| (*s).to_owned())
+        .collect();
+    let without = format!("runs on our own {} messages only", all.len());
+    if let Some(text) = common::corpus(&without) {
         all.extend(text.lines().take(CORPUS_LINES).map(str::to_owned));
     }
     all

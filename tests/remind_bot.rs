@@ -148,3 +148,40 @@ fn bad_arguments_exit_2_and_broken_rules_exit_1() {
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("tests/fixtures/broken.yaml:"), "{out}");
 }
+
+/// The README's `remind` command, as written there, plans the same on any day.
+#[test]
+fn the_readme_remind_example_does_not_depend_on_today() {
+    let readme = std::fs::read_to_string(std::path::Path::new(ROOT).join("README.md")).unwrap();
+    let start = readme
+        .find("cargo run --example bot -- remind ")
+        .expect("the README shows bot remind");
+    let mut command = String::new();
+    for line in readme[start..].lines() {
+        let line = line.split(" #").next().unwrap_or(line).trim_end();
+        match line.strip_suffix('\\') {
+            Some(more) => command.push_str(more),
+            None => {
+                command.push_str(line);
+                break;
+            }
+        }
+    }
+    let args: Vec<&str> = command.split_whitespace().skip(5).collect();
+    assert_eq!(args[0], "remind", "{command}");
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    let bin = BIN.get_or_init(|| build_example("bot"));
+    let out = Command::new(bin)
+        .args(&args)
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{command}: {text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[1].starts_with("at 2026-11-25 10:20: remind by im (旺旺)"),
+        "{command}: {text}"
+    );
+    assert!(text.contains("reminders sent; then all_sent"), "{text}");
+}

@@ -247,10 +247,16 @@ fn join(words: &[&String]) -> String {
         .join(", ")
 }
 
+/// The repository (the benches are its package `benches/`).
+pub const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
 /// The bundled rule file, the fifth rule set.
 pub fn apparel_yaml() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml"))
-        .expect("rules/apparel.yaml")
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../rules/apparel.yaml"
+    ))
+    .expect("rules/apparel.yaml")
 }
 
 /// The rule sets of a mode, as (label, YAML): each generated size, then apparel.
@@ -289,10 +295,11 @@ pub fn bench_replies(b: &mut Bencher, engine: &Engine, msgs: &[String]) {
     )
 }
 
-/// The buyer corpus, read at run time (never copied into the repository).
+/// The buyer corpus, read at run time (never copied into the repository), beside the
+/// repository as for the tests: `<repo>/../shared/corpus/customer_messages.txt`.
 pub const CORPUS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/corpus/customer_messages.txt"
+    "/../../shared/corpus/customer_messages.txt"
 );
 
 /// Where the messages came from.
@@ -328,8 +335,8 @@ pub fn batch(mode: Mode, bench: &str) -> (Vec<String>, Vec<String>) {
         "[kefu-bench] {bench}, mode {mode:?}; {} messages from {}",
         msgs.len(),
         match source {
-            Source::Corpus => CORPUS,
-            Source::Generated => "the generator (corpus not found)",
+            Source::Corpus => CORPUS.to_owned(),
+            Source::Generated => format!("the generator (no corpus at {CORPUS})"),
         }
     );
     (msgs, norm)

@@ -1,12 +1,38 @@
 //! Helpers shared by the integration tests; each test crate uses some of them.
 #![allow(dead_code)]
 
+mod example;
+
+#[allow(unused_imports)] // each test crate uses some of these
+pub use example::build_example;
 use kefu::Engine;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::io::Write;
 use std::time::SystemTime;
 
+/// The repository: kefu's package, the workspace's root.
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The buyer corpus, beside the repository and never copied into it (as for the
+/// benches): `<repo>/../shared/corpus/customer_messages.txt`.
+pub const CORPUS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/corpus/customer_messages.txt"
+);
+
+/// The corpus's text; where it cannot be read, `None`, after saying on the test run's
+/// stderr (shown even though libtest captures what tests print) what runs without it.
+pub fn corpus(without: &str) -> Option<String> {
+    match std::fs::read_to_string(CORPUS) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: the buyer corpus ({CORPUS}: {e}): {without}"
+            );
+            None
+        }
+    }
+}
 
 /// The bundled rules, `rules/apparel.yaml`.
 pub fn apparel() -> Engine {
@@ -19,38 +45,4 @@ pub fn at(s: &str) -> SystemTime {
     s.parse::<jiff::Timestamp>()
         .map(Into::into)
         .unwrap_or_else(|e| panic!("{s}: {e}"))
-}
-
-/// Builds an example with the profile of this test build and returns its path, as
-/// cargo reports it (so `CARGO_TARGET_DIR` and friends are honoured).
-pub fn build_example(name: &str) -> PathBuf {
-    let cargo = std::env::var_os("CARGO")
-        .or_else(|| option_env!("CARGO").map(Into::into))
-        .unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.args([
-        "build",
-        "--quiet",
-        "--message-format=json",
-        "--example",
-        name,
-    ])
-    .current_dir(ROOT)
-    .stderr(Stdio::inherit());
-    if !cfg!(debug_assertions) {
-        cmd.arg("--release");
-    }
-    let out = cmd.output().expect("cargo runs");
-    assert!(out.status.success(), "cargo build --example {name} failed");
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        if msg["reason"] == "compiler-artifact" && msg["target"]["name"] == name {
-            if let Some(exe) = msg["executable"].as_str() {
-                return PathBuf::from(exe);
-            }
-        }
-    }
-    panic!("cargo did not report the executable of example {name}");
 }

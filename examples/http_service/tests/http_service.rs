@@ -1,4 +1,4 @@
-//! End-to-end tests of `examples/http_service.rs`: the service runs as a child
+//! End-to-end tests of the HTTP service (`examples/http_service/`): the service runs as a child
 //! process on 127.0.0.1 (port 0) and a real HTTP client (hyper) talks to it, with a
 //! bounded number of requests. The Redis tests start their own `redis-server` on a
 //! free 127.0.0.1 port; where it is not installed they say so and are skipped, unless
@@ -20,8 +20,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{build_example, ROOT};
+#[path = "../../../tests/common/example.rs"]
+mod example;
+use example::build_example;
+
+/// The repository, whose tests/fixtures and rules/ the tests use.
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 fn service_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
@@ -95,6 +99,14 @@ impl Service {
             dir,
             stderr,
         }
+    }
+
+    /// Replaces the service's rule file the way deploy tools do: write aside, rename
+    /// over, so that the service never reads half a file.
+    fn deploy(&self, rules: &str) {
+        let aside = self.rules.with_extension("new");
+        std::fs::write(&aside, rules).unwrap();
+        std::fs::rename(&aside, &self.rules).unwrap();
     }
 
     fn stderr(&self) -> String {
@@ -195,10 +207,7 @@ impl Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn service_reports_the_buyers_segment_anger_and_product() {
-    let apparel =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml"))
-            .unwrap();
-    let svc = Service::start_with("shop-ops", &apparel, &[]);
+    let svc = Service::start_with("shop-ops", &apparel(), &[]);
     let mut c = Client::connect(svc.addr).await.unwrap();
     let r = c.reply("b1", "这件羊毛大衣什么面料").await.unwrap();
     assert_eq!(
@@ -307,6 +316,69 @@ async fn service_reloads_on_sighup() {
         "V2 尺码: 告诉小测身高体重哦"
     );
     assert_eq!(c.health().await["reloads"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_a_failed_reload_while_the_old_rules_serve() {
+    let svc = Service::start("health", &["--poll-ms", "50"]);
+    let mut c = Client::connect(svc.addr).await.unwrap();
+    let h = c.health().await;
+    assert_eq!(
+        (&h["status"], &h["reload_error"]),
+        (&json!("ok"), &Value::Null)
+    );
+
+    let started = jiff::Timestamp::now().as_second();
+    let broken = shop_v2().replace("keywords: [尺码, 码数]", "keyword: [尺码, 码数]");
+    svc.deploy(&broken);
+    svc.wait_stderr("the broken file to be reported", |s| {
+        s.matches("failed; keeping the rules").count() == 1
+    })
+    .await;
+    let h = c.health().await;
+    assert_eq!(h["status"], "reload_failed", "{h}");
+    let failure = &h["reload_error"];
+    let error = failure["error"].as_str().unwrap();
+    assert!(
+        error.contains("rules.yaml:") && error.contains("unknown key 'keyword'"),
+        "{h}"
+    );
+    let since: jiff::Timestamp = failure["since"].as_str().unwrap().parse().unwrap();
+    assert!(
+        (started..=jiff::Timestamp::now().as_second()).contains(&since.as_second()),
+        "{h}"
+    );
+    assert_eq!(
+        (&failure["failures"], &h["reloads"]),
+        (&json!(1), &json!(0))
+    );
+    // The rules loaded before keep answering.
+    assert!(c.text("a", "尺码").await.contains("V1 尺码"));
+
+    // Broken again, otherwise: the latest error, the same since.
+    svc.deploy(&shop_v2().replace("fallback:", "fallbak:"));
+    svc.wait_stderr("the second broken file", |s| {
+        s.matches("failed; keeping the rules").count() == 2
+    })
+    .await;
+    let h = c.health().await;
+    let again = &h["reload_error"];
+    assert_eq!(
+        (&h["status"], &again["since"], &again["failures"]),
+        (&json!("reload_failed"), &failure["since"], &json!(2)),
+        "{h}"
+    );
+    assert_ne!(again["error"], failure["error"], "{h}");
+
+    // Fixed: V2 serves and the failure is forgotten.
+    svc.deploy(&shop_v2());
+    wait_version(&mut c, &svc, "V2").await;
+    let h = c.health().await;
+    assert_eq!(
+        (&h["status"], &h["reload_error"], &h["reloads"]),
+        (&json!("ok"), &Value::Null, &json!(1)),
+        "{h}"
+    );
 }
 
 /// The messages of every load-test conversation, in order and round again, with the
@@ -547,12 +619,7 @@ async fn service_survives_load_with_reloads() {
     let running = tokio::spawn(run_load(vec![svc.addr], load, progress.clone()));
 
     let mut probe = Client::connect(svc.addr).await.unwrap();
-    // Deploys `rules` the way deploy tools do: write aside, rename over.
-    let deploy = |rules: String| {
-        let aside = svc.rules.with_extension("new");
-        std::fs::write(&aside, rules).unwrap();
-        std::fs::rename(&aside, &svc.rules).unwrap();
-    };
+    let deploy = |rules: String| svc.deploy(&rules);
     wait_progress(&progress, total / 10, &running).await;
     deploy(shop_v2());
     wait_version(&mut probe, &svc, "V2").await;

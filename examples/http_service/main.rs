@@ -15,9 +15,13 @@
 //!   `turns` (messages answered in this session, this one included).
 //!   Errors are `{"error": "..."}` with a 4xx status, or 503 when the session store
 //!   (Redis) cannot be reached.
-//! - `GET /health` gives the shop, node and keyword counts, the number of reloads
-//!   and of sessions held (in memory; `null` with Redis, where it answers 503 when
-//!   Redis does not answer a PING).
+//! - `GET /health` gives the `status`, the shop, node and keyword counts, the number
+//!   of reloads and of sessions held (in memory; `null` with Redis, where it answers
+//!   503 when Redis does not answer a PING). `status` is `ok`, or `reload_failed`
+//!   while the last reload of the rule file failed and the rules loaded before serve:
+//!   `reload_error` then says what (`error`, every problem of the file), since when
+//!   (`since`, the first failed reload after the last good one, RFC 3339) and how
+//!   many reloads failed since (`failures`); it is `null` when `status` is `ok`.
 //!
 //! Sessions live in memory, keyed by the caller's session id, and are forgotten after
 //! `--session-ttl` seconds without a message (at most `--max-sessions`; past that the
@@ -59,7 +63,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-const BUNDLED: &str = include_str!("../rules/apparel.yaml");
+const BUNDLED: &str = include_str!("../../rules/apparel.yaml");
 /// Longest session id accepted, in bytes.
 const MAX_SESSION_ID: usize = 128;
 /// How long Redis may take to accept a connection or to answer a command.
@@ -113,6 +117,28 @@ struct App {
     engine: ArcSwap<Engine>,
     store: Store,
     reloads: AtomicU64,
+    /// Set by a failed reload, cleared by a good one: what `/health` reports.
+    reload_failure: Mutex<Option<ReloadFailure>>,
+}
+
+impl App {
+    fn reload_failure(&self) -> MutexGuard<'_, Option<ReloadFailure>> {
+        self.reload_failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The rule file did not reload, and no reload has succeeded since: the rules in
+/// service are older than the file.
+#[derive(Clone, Serialize)]
+struct ReloadFailure {
+    /// Why the last reload failed: every problem of the file, one per line.
+    error: String,
+    /// When the first of these failed reloads happened (RFC 3339, UTC).
+    since: String,
+    /// Failed reloads since the last good one.
+    failures: u64,
 }
 
 /// Where conversations are kept between messages.
@@ -470,8 +496,12 @@ async fn health(State(app): State<Arc<App>>) -> Response {
         },
     };
     let engine = app.engine.load_full();
+    let failure = app.reload_failure().clone();
+    // Still 200: the replica answers (with the rules it had), so a load balancer keeps
+    // it; whoever watches the status sees that the file on disk is not in service.
     Json(serde_json::json!({
-        "status": "ok",
+        "status": if failure.is_some() { "reload_failed" } else { "ok" },
+        "reload_error": failure,
         "shop": engine.shop_name(),
         "nodes": engine.nodes().len(),
         "keywords": engine.keyword_count(),
@@ -499,16 +529,44 @@ async fn reload(app: &App, path: &Path, why: &str) {
             // Counted first: whoever sees the new engine also sees it counted.
             app.reloads.fetch_add(1, Ordering::SeqCst);
             app.engine.store(Arc::new(engine));
+            *app.reload_failure() = None;
             eprintln!(
                 "kefu: reloaded {} ({why}): {nodes} nodes, {keywords} keywords",
                 path.display()
             );
         }
-        Ok(Err(e)) => eprintln!(
-            "kefu: reload of {} ({why}) failed; keeping the rules in service:\n{e}",
-            path.display()
-        ),
-        Err(e) => eprintln!("kefu: reload of {} failed: {e}", path.display()),
+        Ok(Err(e)) => {
+            eprintln!(
+                "kefu: reload of {} ({why}) failed; keeping the rules in service:\n{e}",
+                path.display()
+            );
+            failed_reload(app, e.to_string());
+        }
+        Err(e) => {
+            eprintln!("kefu: reload of {} failed: {e}", path.display());
+            failed_reload(app, e.to_string());
+        }
+    }
+}
+
+/// Records a failed reload for `/health`: the latest error, and since when reloads
+/// have been failing.
+fn failed_reload(app: &App, error: String) {
+    let mut failure = app.reload_failure();
+    match &mut *failure {
+        Some(f) => {
+            f.error = error;
+            f.failures += 1;
+        }
+        None => {
+            let now = jiff::Timestamp::now();
+            let since = jiff::Timestamp::from_second(now.as_second()).unwrap_or(now);
+            *failure = Some(ReloadFailure {
+                error,
+                since: since.to_string(),
+                failures: 1,
+            });
+        }
     }
 }
 
@@ -646,6 +704,7 @@ async fn main() -> ExitCode {
         engine: ArcSwap::from_pointee(engine),
         store,
         reloads: AtomicU64::new(0),
+        reload_failure: Mutex::new(None),
     });
     // Before the address is printed: a SIGHUP from then on reloads, never kills.
     let hangup = Hangup::new();

@@ -1,0 +1,276 @@
+//! The command line: subcommands, their options and the parsers of option values.
+//!
+//! One convention for the rule file: every subcommand that reads rules takes it as
+//! `FILE` or as `--rules FILE` (either, not both). `replay` also takes the chat log,
+//! first when alone (`replay LOG`), second after the rule file (`replay FILE LOG`),
+//! or as `--log LOG`; the forms that could mean two things are refused with the
+//! command to write instead.
+
+use crate::Fatal;
+use clap::{Args, Parser, Subcommand};
+use kefu::{Amount, Channel, LintKind};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+#[derive(Parser)]
+#[command(
+    name = "bot",
+    about = "Chat with kefu rules, check them, run their tests, replay a chat log, plan payment reminders",
+    args_conflicts_with_subcommands = true,
+    after_help = "\
+Every subcommand that reads rules takes the rule file as FILE or as --rules FILE \
+(not both); without one, chat, replay and remind use the bundled rules/apparel.yaml. \
+replay takes the chat log as LOG, after the rule file (replay FILE LOG) or as --log LOG:
+  bot chat my.yaml               bot chat --rules my.yaml
+  bot check my.yaml              bot check --rules my.yaml
+  bot replay chat.log            bot replay chat.log --rules my.yaml
+  bot replay my.yaml chat.log    bot replay --rules my.yaml --log chat.log
+Exit codes: 0 done; 1 invalid rules, a failed test or a denied warning; 2 the bot could not run."
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+    #[command(flatten)]
+    pub(crate) chat: ChatArgs,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Chat on the terminal (the default); reads one message per line from a pipe.
+    /// Rules: FILE, --rules FILE, or the bundled rules/apparel.yaml
+    Chat(ChatArgs),
+    /// Validate and lint a rule file (FILE or --rules FILE)
+    Check(CheckArgs),
+    /// Run a rule file's tests: cases (FILE or --rules FILE)
+    Test(TestArgs),
+    /// Answer every line of a chat log and report coverage: LOG [--rules FILE], or
+    /// FILE LOG
+    Replay(ReplayArgs),
+    /// Show the payment reminder plan (催付) for an unpaid order.
+    /// Rules: FILE, --rules FILE, or the bundled rules/apparel.yaml
+    Remind(RemindArgs),
+}
+
+/// A subcommand's rule file: `FILE` or `--rules FILE`, never both.
+#[derive(Args, Default)]
+pub(crate) struct RuleFile {
+    /// Rule file (the same as --rules FILE)
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Rule file (the same as FILE)
+    #[arg(long = "rules", value_name = "FILE")]
+    rules: Option<PathBuf>,
+}
+
+impl RuleFile {
+    /// The rule file given, if any (`None`: the bundled rules); an error when it is
+    /// given both ways.
+    pub(crate) fn given(&self, sub: &str) -> Result<Option<&Path>, Fatal> {
+        let forms = format!("bot {sub} FILE, or bot {sub} --rules FILE");
+        one_rule_file(&forms, self.file.as_deref(), self.rules.as_deref())
+    }
+
+    /// The rule file, for a subcommand that cannot do without one.
+    pub(crate) fn required(&self, sub: &str) -> Result<&Path, Fatal> {
+        self.given(sub)?.ok_or_else(|| {
+            Fatal::Msg(format!(
+                "bot {sub} needs a rule file: bot {sub} FILE, or bot {sub} --rules FILE"
+            ))
+        })
+    }
+}
+
+/// The rule file given positionally or as `--rules`: at most one of them. `forms`
+/// says how to give it once.
+fn one_rule_file<'a>(
+    forms: &str,
+    positional: Option<&'a Path>,
+    option: Option<&'a Path>,
+) -> Result<Option<&'a Path>, Fatal> {
+    match (positional, option) {
+        (Some(a), Some(b)) => Err(Fatal::Msg(format!(
+            "the rule file is given twice ({} and --rules {}); give it once: {forms}",
+            a.display(),
+            b.display()
+        ))),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// Whether `path` is named like a rule file (`.yaml`, `.yml`).
+fn looks_like_rules(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+#[derive(Args, Default)]
+pub(crate) struct ChatArgs {
+    #[command(flatten)]
+    pub(crate) rules: RuleFile,
+    /// Print under each reply the topic path, kind, hits and scores
+    #[arg(long)]
+    pub(crate) explain: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) rules: RuleFile,
+    /// Exit 1 when there is any warning
+    #[arg(long)]
+    pub(crate) deny_warnings: bool,
+    /// Do not report this kind of warning (repeatable), e.g. duplicate_keyword
+    #[arg(long, value_name = "KIND")]
+    pub(crate) allow: Vec<LintKind>,
+    /// Also list contained_keyword warnings (counted in the summary otherwise)
+    #[arg(long)]
+    pub(crate) pedantic: bool,
+    /// The time that decides expired promotions (RFC 3339; default: now)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) now: Option<SystemTime>,
+}
+
+#[derive(Args)]
+pub(crate) struct TestArgs {
+    #[command(flatten)]
+    pub(crate) rules: RuleFile,
+    /// Print only the failures and the summary, not the table of every case
+    #[arg(long)]
+    pub(crate) failures_only: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct ReplayArgs {
+    /// The chat log, one buyer message per line; or, when LOG follows, the rule file
+    #[arg(value_name = "LOG|FILE")]
+    first: Option<PathBuf>,
+    /// The chat log, after the rule file
+    #[arg(value_name = "LOG")]
+    second: Option<PathBuf>,
+    /// Rule file (default: the bundled rules/apparel.yaml)
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// Chat log (the same as LOG)
+    #[arg(long = "log", value_name = "LOG")]
+    log: Option<PathBuf>,
+    /// Print one JSON object per message instead of the report
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Consecutive lines are one conversation, a blank line ends it
+    #[arg(long)]
+    pub(crate) sessions: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct RemindArgs {
+    /// The order number
+    #[arg(long, value_name = "ID")]
+    pub(crate) order_id: String,
+    /// What the buyer owes, in yuan (399, 399.00)
+    #[arg(long, value_name = "YUAN")]
+    pub(crate) amount: Amount,
+    /// When the order was placed (RFC 3339)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) created: SystemTime,
+    /// When the order closes if unpaid (RFC 3339)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) closes: SystemTime,
+    /// The buyer's name, {buyer} in texts
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub(crate) buyer: String,
+    /// The time to plan at (RFC 3339; default: now)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) now: Option<SystemTime>,
+    /// A reminder already sent, as CHANNEL@TIME (im, sms, phone); repeatable
+    #[arg(long, value_name = "CHANNEL@TIME", value_parser = parse_sent)]
+    pub(crate) sent: Vec<(Channel, SystemTime)>,
+    #[command(flatten)]
+    pub(crate) rules: RuleFile,
+    /// Also play the order from creation to close, asking the planner every --every
+    #[arg(long)]
+    pub(crate) timeline: bool,
+    /// How often the timeline asks the planner (e.g. 1m, 5m, 1h)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_every)]
+    pub(crate) every: Duration,
+}
+
+impl ReplayArgs {
+    /// The rule file (`None`: the bundled rules) and the chat log. Refused: a file
+    /// given twice, no log, a lone `.yaml` file (the rule file without a log, or a
+    /// log named like rules), and `LOG FILE` (the rule file comes first).
+    pub(crate) fn files(&self) -> Result<(Option<&Path>, &Path), Fatal> {
+        let msg = |m: String| Err(Fatal::Msg(m));
+        let named_rules = self.rules.as_deref();
+        let positional: Vec<&Path> = [&self.first, &self.second]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .collect();
+        let (rules, log) = match (positional.as_slice(), self.log.as_deref()) {
+            ([], None) => {
+                return msg(
+                    "bot replay needs a chat log: bot replay LOG [--rules FILE], \
+                     or bot replay FILE LOG"
+                        .to_owned(),
+                )
+            }
+            ([], Some(log)) => (None, log),
+            ([file], Some(log)) => (Some(*file), log),
+            ([a], None) if named_rules.is_none() && looks_like_rules(a) => {
+                let a = a.display();
+                return msg(format!(
+                    "{a} looks like a rule file, and a replay needs a chat log too: \
+                     bot replay {a} LOG, or bot replay LOG --rules {a}; \
+                     if {a} is the log, say --log {a}"
+                ));
+            }
+            ([log], None) => (None, *log),
+            ([a, b], None) if !looks_like_rules(a) && looks_like_rules(b) => {
+                let (a, b) = (a.display(), b.display());
+                return msg(format!(
+                    "the rule file comes first: bot replay {b} {a}, \
+                     or bot replay {a} --rules {b}"
+                ));
+            }
+            ([file, log], None) => (Some(*file), *log),
+            ([_, second], Some(log)) => {
+                return msg(format!(
+                    "the chat log is given twice ({} and --log {}); give it once: \
+                     bot replay FILE LOG, or bot replay FILE --log LOG",
+                    second.display(),
+                    log.display()
+                ))
+            }
+            // clap takes at most two positional files.
+            _ => return msg("too many files: bot replay [FILE] LOG".to_owned()),
+        };
+        let forms = "bot replay FILE LOG, or bot replay LOG --rules FILE";
+        Ok((one_rule_file(forms, rules, named_rules)?, log))
+    }
+}
+
+pub(crate) fn parse_time(s: &str) -> Result<SystemTime, String> {
+    s.parse::<jiff::Timestamp>()
+        .map(SystemTime::from)
+        .map_err(|e| format!("{e}; write e.g. 2026-11-12T00:00:00+08:00"))
+}
+
+pub(crate) fn parse_sent(s: &str) -> Result<(Channel, SystemTime), String> {
+    let (channel, time) = s
+        .split_once('@')
+        .ok_or_else(|| format!("'{s}': write CHANNEL@TIME, e.g. im@2026-11-25T10:20:00+08:00"))?;
+    Ok((
+        channel.parse().map_err(|e| format!("{e}"))?,
+        parse_time(time)?,
+    ))
+}
+
+pub(crate) fn parse_every(s: &str) -> Result<Duration, String> {
+    let d: jiff::SignedDuration = s
+        .parse()
+        .map_err(|e| format!("{e}; write e.g. 1m, 5m, 1h"))?;
+    Duration::try_from(d)
+        .ok()
+        .filter(|d| d.as_secs() >= 1)
+        .ok_or_else(|| format!("'{s}' is not a positive duration of at least 1s"))
+}
