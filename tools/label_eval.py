@@ -19,8 +19,9 @@ answer, or an answer by a `handoff: true` node, is right.
     tools/label_eval.py --corpus /work/shared/corpus/customer_messages.txt
 
 --credit-ancestors: a label topic the evaluated rules do not have (a node split later)
-is credited to its nearest ancestor that they do have, in the tree of --tree. That
-measures old rules on new labels without counting the split itself as an error.
+is credited to its nearest ancestor that they do have, in the tree of --tree, or to
+the topic --credit-as NEW=OLD names (a node split into siblings). That measures old
+rules on new labels without counting the split itself as an error.
 
 Only the standard library and PyYAML; the bot is built with
 `cargo build --release --example bot`.
@@ -94,7 +95,7 @@ def replay(bot, rules, lines, sessions):
     return [json.loads(l) for l in out.splitlines() if l.strip()]
 
 
-def acceptable(label, have, tree, credit):
+def acceptable(label, have, tree, credit, credit_map):
     """(topics that may answer, whether no answer is right)."""
     alts = label.split("|")
     allow_none = "-" in alts
@@ -105,6 +106,8 @@ def acceptable(label, have, tree, credit):
         if t not in tree and t not in have:
             sys.exit(f"label {t!r} is no topic of the rules or of --tree")
         topics.add(t)
+        if credit and t not in have and t in credit_map:
+            topics.add(credit_map[t])
         if credit:
             u = t
             while u is not None and u not in have:
@@ -120,6 +123,7 @@ def evaluate(args):
     tree = {**tree, **{k: v for k, v in rules_tree.items() if k not in tree}}
     handoff_topics = {t for t, (_, _, h) in rules_tree.items() if h}
     have = set(rules_tree)
+    credit_map = dict(pair.split("=", 1) for pair in args.credit_as)
     sets = args.sets or [
         os.path.join(ROOT, "tests/fixtures/labelled/messages.tsv"),
         os.path.join(ROOT, "tests/fixtures/labelled/sessions.tsv"),
@@ -134,7 +138,7 @@ def evaluate(args):
         for (group, label, message), r in zip(items, results):
             if r["message"] != message:
                 sys.exit(f"{path}: out of step at {message!r} / {r['message']!r}")
-            topics, allow_none = acceptable(label, have, tree, args.credit_ancestors)
+            topics, allow_none = acceptable(label, have, tree, args.credit_ancestors, credit_map)
             got = r["topic"]
             right = got in topics or (allow_none and (got is None or got in handoff_topics))
             rows.append(
@@ -266,6 +270,8 @@ def main():
     p.add_argument("--bot", default=os.path.join(ROOT, "target/release/examples/bot"))
     p.add_argument("--tree", help="rule file whose topic tree defines ancestors (default: --rules)")
     p.add_argument("--credit-ancestors", action="store_true")
+    p.add_argument("--credit-as", action="append", default=[], metavar="NEW=OLD",
+                   help="with --credit-ancestors: credit a new sibling topic to an old one (ack=thanks)")
     p.add_argument("--errors", action="store_true", help="list every wrong line")
     p.add_argument("--top", type=int, default=20)
     p.add_argument("--corpus", help="replay this log and report the answered share instead")
