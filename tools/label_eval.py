@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Measure a rule file on the labelled sets in tests/fixtures/labelled/.
 
-Replays every labelled message through `bot replay --json` (messages.tsv: one fresh
-conversation per line; sessions.tsv: --sessions, a blank line ends a conversation) and
+Replays every labelled message through `bot replay --json` (messages.tsv and
+holdout.tsv: one fresh conversation per line; sessions.tsv: --sessions, a blank line
+ends a conversation) and
 compares the topic that answered with the label (conventions in
 tests/fixtures/labelled/README.md):
 
@@ -13,7 +14,7 @@ tests/fixtures/labelled/README.md):
 A line is answered when a node chose the reply. On a line whose label allows `-`, no
 answer, or an answer by a `handoff: true` node, is right.
 
-    tools/label_eval.py                              # rules/apparel.yaml, both sets
+    tools/label_eval.py                              # rules/apparel.yaml, all three sets
     tools/label_eval.py --rules old.yaml --tree rules/apparel.yaml --credit-ancestors
     tools/label_eval.py --errors                     # also list every wrong line
     tools/label_eval.py --corpus /work/shared/corpus/customer_messages.txt
@@ -127,6 +128,7 @@ def evaluate(args):
     sets = args.sets or [
         os.path.join(ROOT, "tests/fixtures/labelled/messages.tsv"),
         os.path.join(ROOT, "tests/fixtures/labelled/sessions.tsv"),
+        os.path.join(ROOT, "tests/fixtures/labelled/holdout.tsv"),
     ]
     rows = []
     for path in sets:
