@@ -7,6 +7,7 @@
 //! cargo run --example bot -- check my.yaml [--deny-warnings] [--allow KIND] [--now TIME]
 //! cargo run --example bot -- test my.yaml [--failures-only]
 //! cargo run --example bot -- replay chat.log [--rules my.yaml] [--json] [--sessions]
+//! cargo run --example bot -- mine chat.jsonl --rules my.yaml [--out new.yaml] [--html report.html] [--ignore FILE]
 //! cargo run --example bot -- remind --order-id 123 --amount 399.00 \
 //!     --created 2026-11-25T10:00+08:00 --closes 2026-11-26T10:00+08:00 --buyer 小王 \
 //!     [--now TIME] [--sent im@TIME ...] [--rules my.yaml] [--timeline [--every 5m]]
@@ -52,6 +53,11 @@
 //! `handoff`, `truncated`, and `hits` (`keyword`, `topic`, `kind`, `start` and `end`
 //! as byte offsets into `message`, and `text`, what the buyer wrote there). Logs over
 //! 5,000 lines show a progress bar on stderr when it is a terminal.
+//!
+//! **mine.** Proposes quick phrases from a log of buyer–agent conversations (JSON
+//! Lines or `买家:`/`客服:` text): the ranked report on stdout (`--json` for JSON),
+//! `--out` the input rules plus the proposals, `--html` the report as a page,
+//! `--ignore` a file of rejected proposals. See `kefu::mine` and docs/MINING.md.
 //!
 //! **remind.** Shows what `Engine::plan_reminder` decides for one unpaid order at
 //! `--now` (default: the current time), given the reminders already `--sent`
@@ -111,6 +117,8 @@ enum Command {
     Replay(ReplayArgs),
     /// Show the payment reminder plan (催付) for an unpaid order
     Remind(RemindArgs),
+    /// Propose quick phrases from a log of buyer–agent conversations
+    Mine(MineArgs),
 }
 
 #[derive(Args, Default)]
@@ -235,6 +243,7 @@ fn main() -> ExitCode {
         Some(Command::Test(a)) => test(a),
         Some(Command::Replay(a)) => replay(a),
         Some(Command::Remind(a)) => remind(a),
+        Some(Command::Mine(a)) => mine_cmd(a),
     };
     match result {
         Ok(code) => code,
@@ -1226,4 +1235,108 @@ fn fragments(unanswered: &[String], answered: &[String], top: usize) -> Vec<Frag
         }
     }
     out
+}
+
+// ───────────────────────────── mine ─────────────────────────────
+
+#[derive(Args)]
+struct MineArgs {
+    /// Conversations: JSON Lines ({"id", "turns": [{"role", "text"}]}) or 买家:/客服: text
+    log: PathBuf,
+    /// Rule file to grow (default: the bundled rules/apparel.yaml)
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// Write the rules plus the proposals here
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Write the report as an HTML page here
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Rejected proposals: lines 'keyword TEXT' or 'reply TEXT'
+    #[arg(long, value_name = "FILE")]
+    ignore: Option<PathBuf>,
+    /// Print the report as JSON
+    #[arg(long)]
+    json: bool,
+    /// Log format: auto, jsonl, text
+    #[arg(long, default_value = "auto")]
+    format: kefu::mine::Format,
+    /// Fail on the first bad line instead of skipping it
+    #[arg(long)]
+    strict: bool,
+    /// Least unanswered turns a keyword must answer
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    min_support: usize,
+    /// Least estimated precision (0–1)
+    #[arg(long, value_name = "P", default_value_t = 0.6)]
+    min_precision: f64,
+    /// Most proposals
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    max_proposals: usize,
+    /// Another buyer role or line prefix (repeatable)
+    #[arg(long, value_name = "NAME")]
+    buyer_prefix: Vec<String>,
+    /// Another agent role or line prefix (repeatable)
+    #[arg(long, value_name = "NAME")]
+    agent_prefix: Vec<String>,
+}
+
+fn mine_cmd(args: MineArgs) -> Result<ExitCode, Fatal> {
+    use kefu::mine::{self, Ignore, LogSource, MineError, Options};
+    let (rules, name) = match &args.rules {
+        Some(p) => (read_text(p)?, p.display().to_string()),
+        None => (BUNDLED.to_owned(), BUNDLED_NAME.to_owned()),
+    };
+    let mut options = Options::default();
+    options.format = args.format;
+    options.strict = args.strict;
+    options.min_support = args.min_support;
+    options.min_precision = args.min_precision;
+    options.max_proposals = args.max_proposals;
+    options.speakers.buyer.extend(args.buyer_prefix);
+    options.speakers.agent.extend(args.agent_prefix);
+    if let Some(p) = &args.ignore {
+        options.ignore = Ignore::from_path(p).map_err(|e| Fatal::Msg(e.to_string()))?;
+    }
+    let size = std::fs::metadata(&args.log).map_or(0, |m| m.len());
+    let bar = if size > (1 << 20) && io::stderr().is_terminal() {
+        let b = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{msg} {bar:40} {bytes}/{total_bytes}") {
+            b.set_style(style);
+        }
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let log = LogSource::path(&args.log);
+    let result = mine::mine(&rules, &name, &log, &options, &mut |p| {
+        bar.set_message(format!("pass {} ({})", p.pass, p.stage));
+        bar.set_position(p.done);
+    });
+    bar.finish_and_clear();
+    let mined = match result {
+        Ok(m) => m,
+        Err(MineError::Rules(e)) => {
+            print_error(&e, &mut io::stderr().lock());
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(Fatal::Msg(e.to_string())),
+    };
+    let write = |path: &Path, text: &str| {
+        std::fs::write(path, text)
+            .map_err(|e| Fatal::Msg(format!("cannot write {}: {e}", path.display())))
+    };
+    if let Some(p) = &args.out {
+        write(p, mined.rule_file())?;
+    }
+    if let Some(p) = &args.html {
+        write(p, &mined.report_html())?;
+    }
+    let mut out = io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", mined.report_json())?;
+    } else {
+        write!(out, "{}", mined.report_text())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -51,6 +51,8 @@ pub mod error;
 mod hours;
 pub mod lint;
 mod matcher;
+#[cfg(feature = "mine")]
+pub mod mine;
 pub mod normalize;
 mod product;
 pub mod remind;
