@@ -13,13 +13,14 @@
 //! fallback: { reply: ["亲,稍等"], handoff_after: 0 }
 //! "#;
 //! let mut log = String::new();
-//! for (i, q) in ["保修多久", "这个保修吗", "保修几年啊", "怎么保修"].iter().enumerate() {
+//! for q in ["保修多久", "这个保修吗", "保修几年啊", "怎么保修"] {
 //!     log.push_str(&format!("买家: {q}\n客服: 亲，本店商品全国联保一年哦\n\n"));
-//!     log.push_str(&format!("买家: 第{i}个问题 几天到\n客服: 一般三天内送达\n\n"));
 //! }
 //! let mined = mine(rules, "rules.yaml", &LogSource::text("chat.txt", log), &Options::default(), &mut |_| {})?;
 //! let p = &mined.proposals[0];
-//! assert_eq!((p.keywords.as_slice(), p.reply.as_str()), (&["保修".to_owned()][..], "亲，本店商品全国联保一年哦"));
+//! assert_eq!(p.keywords, ["保修"]);
+//! assert_eq!(p.reply, "亲，本店商品全国联保一年哦");
+//! assert_eq!(p.gain, 4);
 //! let engine = kefu::Engine::from_yaml_str(mined.rule_file())?;   // loads as it is
 //! assert!(engine.run_tests().all_passed());
 //! # Ok::<(), Box<dyn std::error::Error>>(())

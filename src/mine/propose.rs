@@ -122,14 +122,17 @@ const SLUGS: &[(&str, &str)] = &[
     ("好的", "ok"),
 ];
 
-/// Cue words of each section, read in a proposal's keywords and template.
+/// Cue words of each section, read in a proposal's keywords (and, weaker, its
+/// template).
 const AFTERSALE: &[&str] = &[
     "退",
     "换货",
     "售后",
     "维修",
     "保修",
+    "质保",
     "返修",
+    "安装",
     "质量",
     "坏",
     "破损",
@@ -152,29 +155,24 @@ const AFTERSALE: &[&str] = &[
     "到账",
 ];
 const INSALE: &[&str] = &[
-    "付款", "支付", "地址", "取消", "订单", "备注", "改", "发货", "拦截", "白条", "分期", "下单",
+    "付款", "支付", "地址", "取消", "备注", "改", "发货", "拦截", "白条", "分期", "下单",
 ];
 
-/// The section of a proposal: cue words in its keywords and template count two each,
-/// the stage of the conversations it came from one per pair (as a share); pre-sale
-/// when nothing says otherwise.
+/// The section of a proposal: a cue word counts three in its keywords and one in its
+/// template; the stage of the conversations it came from adds up to three (the share
+/// of its pairs in each); pre-sale when nothing says otherwise.
 pub(crate) fn section(draft: &Draft, pairs: &[Pair], template: &str) -> Section {
     let mut score = [0.0f64; 3];
-    let text: String = draft
+    let terms: String = draft
         .terms
         .iter()
         .map(|t| t.text.as_str())
-        .chain(std::iter::once(template))
         .collect::<Vec<_>>()
         .join(" ");
-    for w in AFTERSALE {
-        if text.contains(w) {
-            score[2] += 2.0;
-        }
-    }
-    for w in INSALE {
-        if text.contains(w) {
-            score[1] += 2.0;
+    for (cues, i) in [(AFTERSALE, 2), (INSALE, 1)] {
+        for w in cues {
+            score[i] += 3.0 * f64::from(u8::from(terms.contains(w)));
+            score[i] += f64::from(u8::from(template.contains(w)));
         }
     }
     let n = draft.good.len().max(1) as f64;
