@@ -633,20 +633,6 @@ pub fn mine(
             measured: Measured::default(),
         });
     }
-    if std::env::var_os("KEFU_MINE_DEBUG").is_some() {
-        for c in &cands {
-            eprintln!(
-                "draft {} {:?} excl {:?} good {} hit {} labeled {} reply {}",
-                c.topic,
-                c.draft.terms.iter().map(|t| &t.text).collect::<Vec<_>>(),
-                c.draft.exclude,
-                c.draft.good.len(),
-                c.draft.hit.len(),
-                c.draft.labeled,
-                c.reply
-            );
-        }
-    }
     drop(pairs);
 
     // Check by replay: drop keywords that answer wrongly or take existing answers,
@@ -662,19 +648,6 @@ pub fn mine(
         )?;
         summary.answered_after = after;
         let mut changed = false;
-        if std::env::var_os("KEFU_MINE_DEBUG").is_some() {
-            for c in &cands {
-                eprintln!(
-                    "pass {passes} {} gain {} changed {} judged {} right {} terms {:?}",
-                    c.topic,
-                    c.measured.gain,
-                    c.measured.changed,
-                    c.measured.judged,
-                    c.measured.right,
-                    c.measured.terms
-                );
-            }
-        }
         for c in &mut cands {
             let m = &c.measured;
             let before = c.draft.terms.len();
