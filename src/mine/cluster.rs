@@ -25,6 +25,9 @@ pub(crate) const SAME_REPLY: f64 = 0.5;
 const MAX_NGRAM: usize = 6;
 /// Longest exclude candidate, in chars.
 const MAX_EXCLUDE: usize = 4;
+/// Chars of a message that give n-grams: a long message (a pasted paragraph) adds
+/// nothing a shop would make a keyword of, and would cost time and memory.
+const NGRAM_CHARS: usize = 128;
 /// Longest whole-message candidate, in chars.
 const MAX_WHOLE: usize = 12;
 /// Agent turns of the reply block that label a buyer turn.
@@ -335,7 +338,13 @@ fn whole_shape(term: &str) -> bool {
 
 fn ngrams_of(text: &str, min: usize, max: usize, out: &mut HashSet<String>) {
     out.clear();
-    for r in runs(text) {
+    let mut budget = NGRAM_CHARS;
+    for mut r in runs(text) {
+        if budget == 0 {
+            break;
+        }
+        r.truncate(budget);
+        budget -= r.len();
         for len in min..=max.min(r.len()) {
             for w in r.windows(len) {
                 if w.iter().any(|&c| is_cjk(c)) {
