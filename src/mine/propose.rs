@@ -189,7 +189,7 @@ pub(crate) fn section(draft: &Draft, pairs: &[Pair], template: &str) -> Section 
 }
 
 /// A topic id for a proposal, unique among `taken` (which it joins): `mined_` and the
-/// slug of the first known word of its terms or template (`mined_invoice`), else of
+/// slug of the first known word of its first two terms or its template (`mined_invoice`), else of
 /// its section (`mined_aftersale`), with `_2`, `_3` … when taken.
 pub(crate) fn topic_id(
     terms: &[Term],
@@ -197,8 +197,10 @@ pub(crate) fn topic_id(
     section: Section,
     taken: &mut HashSet<String>,
 ) -> String {
+    // Its first two terms say what it is about; later ones may be by-catch.
     let slug = terms
         .iter()
+        .take(2)
         .map(|t| t.text.as_str())
         .chain(std::iter::once(template))
         .find_map(|text| {
