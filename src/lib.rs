@@ -49,6 +49,8 @@
 mod basics;
 mod engine;
 mod lint;
+#[cfg(feature = "mine")]
+pub mod mine;
 mod pipeline;
 mod rules;
 mod session;

@@ -512,11 +512,11 @@ fn a_rule_file_given_twice_or_missing_or_a_replay_that_could_mean_two_things_is_
         (&["check", SHOP, "--rules", SHOP], "bot check FILE, or bot check --rules FILE"),
         (
             &["replay"],
-            "error: bot replay needs a chat log: bot replay LOG [--rules FILE], or bot replay FILE LOG",
+            "error: bot replay needs a log: bot replay LOG [--rules FILE], or bot replay FILE LOG",
         ),
         (
             &["replay", SHOP],
-            "error: tests/fixtures/shop.yaml looks like a rule file, and a replay needs a chat log too: bot replay tests/fixtures/shop.yaml LOG, or bot replay LOG --rules tests/fixtures/shop.yaml; if tests/fixtures/shop.yaml is the log, say --log tests/fixtures/shop.yaml",
+            "error: tests/fixtures/shop.yaml looks like a rule file, and bot replay needs a log too: bot replay tests/fixtures/shop.yaml LOG, or bot replay LOG --rules tests/fixtures/shop.yaml; if tests/fixtures/shop.yaml is the log, say --log tests/fixtures/shop.yaml",
         ),
         (
             &["replay", LOG, SHOP],
@@ -524,7 +524,7 @@ fn a_rule_file_given_twice_or_missing_or_a_replay_that_could_mean_two_things_is_
         ),
         (
             &["replay", SHOP, LOG, "--log", LOG],
-            "error: the chat log is given twice",
+            "error: the log is given twice",
         ),
     ];
     for (args, says) in cases {

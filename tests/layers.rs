@@ -27,10 +27,15 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("rules", &["rules"]),
     ("lint", &["lint"]),
     ("engine", &["engine"]),
+    ("mine", &["mine"]),
 ];
 
+/// Modules beside the engine that may use only the crate's public face (its root
+/// re-exports), as any other user of kefu would.
+const PUBLIC_ONLY: &[&str] = &["mine"];
+
 /// Directories that are one module each.
-const WHOLE: &[&str] = &["rules", "engine", "basics::normalize"];
+const WHOLE: &[&str] = &["rules", "engine", "basics::normalize", "mine"];
 
 /// Directories whose `mod.rs` only declares the modules of a layer.
 const NAMESPACES: &[&str] = &["basics", "shop", "pipeline"];
@@ -315,6 +320,42 @@ fn no_module_cycle_and_every_import_goes_down_the_layers() {
         upward.is_empty(),
         "imports going up the layers:\n{}",
         upward.join("\n")
+    );
+}
+
+#[test]
+fn mining_uses_only_the_public_face() {
+    let mut files = Vec::new();
+    rust_files(&Path::new(ROOT).join("src"), &mut files);
+    let mut inside = Vec::new();
+    for f in &files {
+        let Some(module) = module_of(f) else { continue };
+        if !PUBLIC_ONLY.contains(&module.as_str()) {
+            continue;
+        }
+        let code = code_of(&fs::read_to_string(f).unwrap_or_default());
+        for (i, _) in code.match_indices("crate::") {
+            let rest = &code[i + "crate::".len()..];
+            // `crate::Engine`, `crate::{Reply, Session}`: the root's names; `crate::mine::`
+            // is itself.
+            let first = rest.chars().next().unwrap_or(' ');
+            if !(first.is_uppercase()
+                || first == '{'
+                || rest.starts_with("mine::")
+                || rest.starts_with("normalize"))
+            {
+                inside.push(format!(
+                    "{}: crate::{}",
+                    f.display(),
+                    rest.lines().next().unwrap_or("")
+                ));
+            }
+        }
+    }
+    assert!(
+        inside.is_empty(),
+        "mine reaches inside the crate:\n{}",
+        inside.join("\n")
     );
 }
 

@@ -49,6 +49,9 @@ pub(crate) enum Command {
     /// Show the payment reminder plan (催付) for an unpaid order.
     /// Rules: FILE, --rules FILE, or the bundled rules/apparel.yaml
     Remind(RemindArgs),
+    /// Propose quick phrases from a log of buyer–agent conversations: LOG [--rules
+    /// FILE], or FILE LOG
+    Mine(crate::mine::MineArgs),
 }
 
 /// A subcommand's rule file: `FILE` or `--rules FILE`, never both.
@@ -140,20 +143,28 @@ pub(crate) struct TestArgs {
     pub(crate) failures_only: bool,
 }
 
+/// A log and a rule file, for `replay` and `mine`: `LOG [--rules FILE]`, `FILE LOG`,
+/// or `--log LOG`.
 #[derive(Args)]
-pub(crate) struct ReplayArgs {
-    /// The chat log, one buyer message per line; or, when LOG follows, the rule file
+pub(crate) struct LogFiles {
+    /// The log; or, when LOG follows, the rule file
     #[arg(value_name = "LOG|FILE")]
     first: Option<PathBuf>,
-    /// The chat log, after the rule file
+    /// The log, after the rule file
     #[arg(value_name = "LOG")]
     second: Option<PathBuf>,
     /// Rule file (default: the bundled rules/apparel.yaml)
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
-    /// Chat log (the same as LOG)
+    /// The log (the same as LOG)
     #[arg(long = "log", value_name = "LOG")]
     log: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct ReplayArgs {
+    #[command(flatten)]
+    pub(crate) files: LogFiles,
     /// Print one JSON object per message instead of the report
     #[arg(long)]
     pub(crate) json: bool,
@@ -195,11 +206,11 @@ pub(crate) struct RemindArgs {
     pub(crate) every: Duration,
 }
 
-impl ReplayArgs {
-    /// The rule file (`None`: the bundled rules) and the chat log. Refused: a file
-    /// given twice, no log, a lone `.yaml` file (the rule file without a log, or a
-    /// log named like rules), and `LOG FILE` (the rule file comes first).
-    pub(crate) fn files(&self) -> Result<(Option<&Path>, &Path), Fatal> {
+impl LogFiles {
+    /// The rule file (`None`: the bundled rules) and the log, for `bot SUB`. Refused: a
+    /// file given twice, no log, a lone `.yaml` file (the rule file without a log, or
+    /// a log named like rules), and `LOG FILE` (the rule file comes first).
+    pub(crate) fn files(&self, sub: &str) -> Result<(Option<&Path>, &Path), Fatal> {
         let msg = |m: String| Err(Fatal::Msg(m));
         let named_rules = self.rules.as_deref();
         let positional: Vec<&Path> = [&self.first, &self.second]
@@ -208,19 +219,18 @@ impl ReplayArgs {
             .collect();
         let (rules, log) = match (positional.as_slice(), self.log.as_deref()) {
             ([], None) => {
-                return msg(
-                    "bot replay needs a chat log: bot replay LOG [--rules FILE], \
-                     or bot replay FILE LOG"
-                        .to_owned(),
-                )
+                return msg(format!(
+                    "bot {sub} needs a log: bot {sub} LOG [--rules FILE], \
+                     or bot {sub} FILE LOG"
+                ))
             }
             ([], Some(log)) => (None, log),
             ([file], Some(log)) => (Some(*file), log),
             ([a], None) if named_rules.is_none() && looks_like_rules(a) => {
                 let a = a.display();
                 return msg(format!(
-                    "{a} looks like a rule file, and a replay needs a chat log too: \
-                     bot replay {a} LOG, or bot replay LOG --rules {a}; \
+                    "{a} looks like a rule file, and bot {sub} needs a log too: \
+                     bot {sub} {a} LOG, or bot {sub} LOG --rules {a}; \
                      if {a} is the log, say --log {a}"
                 ));
             }
@@ -228,24 +238,24 @@ impl ReplayArgs {
             ([a, b], None) if !looks_like_rules(a) && looks_like_rules(b) => {
                 let (a, b) = (a.display(), b.display());
                 return msg(format!(
-                    "the rule file comes first: bot replay {b} {a}, \
-                     or bot replay {a} --rules {b}"
+                    "the rule file comes first: bot {sub} {b} {a}, \
+                     or bot {sub} {a} --rules {b}"
                 ));
             }
             ([file, log], None) => (Some(*file), *log),
             ([_, second], Some(log)) => {
                 return msg(format!(
-                    "the chat log is given twice ({} and --log {}); give it once: \
-                     bot replay FILE LOG, or bot replay FILE --log LOG",
+                    "the log is given twice ({} and --log {}); give it once: \
+                     bot {sub} FILE LOG, or bot {sub} FILE --log LOG",
                     second.display(),
                     log.display()
                 ))
             }
             // clap takes at most two positional files.
-            _ => return msg("too many files: bot replay [FILE] LOG".to_owned()),
+            _ => return msg(format!("too many files: bot {sub} [FILE] LOG")),
         };
-        let forms = "bot replay FILE LOG, or bot replay LOG --rules FILE";
-        Ok((one_rule_file(forms, rules, named_rules)?, log))
+        let forms = format!("bot {sub} FILE LOG, or bot {sub} LOG --rules FILE");
+        Ok((one_rule_file(&forms, rules, named_rules)?, log))
     }
 }
 

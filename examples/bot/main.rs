@@ -7,6 +7,7 @@
 //! cargo run --example bot -- check my.yaml [--deny-warnings] [--allow KIND] [--now TIME]
 //! cargo run --example bot -- test my.yaml [--failures-only]
 //! cargo run --example bot -- replay chat.log [--rules my.yaml] [--json] [--sessions]
+//! cargo run --example bot -- mine chat.jsonl [--rules my.yaml] [--out new.yaml] [--html report.html] [--ignore FILE]
 //! cargo run --example bot -- remind [my.yaml] --order-id 123 --amount 399.00 \
 //!     --created 2026-11-25T10:00+08:00 --closes 2026-11-26T10:00+08:00 --buyer 小王 \
 //!     [--now TIME] [--sent im@TIME ...] [--timeline [--every 5m]]
@@ -60,6 +61,12 @@
 //! as byte offsets into `message`, and `text`, what the buyer wrote there). Logs over
 //! 5,000 lines show a progress bar on stderr when it is a terminal.
 //!
+//! **mine.** Proposes quick phrases from a log of buyer–agent conversations (JSON
+//! Lines or `买家:`/`客服:` text), taking the log and the rule file as `replay` does:
+//! the ranked report on stdout (`--json` for JSON), `--out` the input rules plus the
+//! proposals, `--html` the report as a page, `--ignore` a file of rejected proposals.
+//! See `kefu::mine` and docs/MINING.md.
+//!
 //! **remind.** Shows what `Engine::plan_reminder` decides for one unpaid order at
 //! `--now` (default: the current time), given the reminders already `--sent`
 //! (`CHANNEL@TIME`, repeatable): the reminder to send now with its channel, variant
@@ -78,6 +85,7 @@ mod check;
 mod cli;
 mod display;
 mod fragments;
+mod mine;
 mod remind;
 mod replay;
 mod report;
@@ -102,6 +110,7 @@ fn main() -> ExitCode {
         Some(Command::Test(a)) => test::test(a),
         Some(Command::Replay(a)) => replay::replay(a),
         Some(Command::Remind(a)) => remind::remind(a),
+        Some(Command::Mine(a)) => mine::mine(a),
     };
     match result {
         Ok(code) => code,

@@ -13,7 +13,7 @@ use std::time::Instant;
 pub(crate) const PROGRESS_MIN_LINES: usize = 5_000;
 
 pub(crate) fn replay(args: ReplayArgs) -> Result<ExitCode, Fatal> {
-    let (rules, log) = args.files()?;
+    let (rules, log) = args.files.files("replay")?;
     let engine = match load(rules)? {
         Ok(e) => e,
         Err(code) => return Ok(code),
