@@ -93,8 +93,8 @@ pub enum Evidence {
     /// A node of another first-level branch scored the same in every part but file
     /// order: a near tie.
     NearTie,
-    /// One short keyword (at most [`WEAK_KEYWORD_CHARS`] chars) decides a message at
-    /// least [`WEAK_MESSAGE_CHARS`] chars long.
+    /// One short keyword (at most 2 chars) decides a message at least 13 chars long
+    /// (ASCII letters and digits not counted).
     WeakKeyword,
     /// A negator cancelled a keyword of the message: it says what it is not about.
     Negation,
