@@ -55,7 +55,7 @@ pub(crate) struct Decision<'e> {
     /// the fallback path, and `suggestions` are for a human agent.
     pub(crate) held_back: bool,
     /// The best candidates and their rendered replies, when held back.
-    pub(crate) suggestions: Vec<(NodeId, Confidence, String)>,
+    pub(crate) suggestions: Suggestions,
     /// What reading the message found, and the keyword hits it dropped.
     pub(crate) facts: Facts,
     pub(crate) dropped: Vec<Dropped>,
@@ -83,12 +83,20 @@ impl Decision<'_> {
             confidence: Confidence::Low,
             evidence: None,
             held_back: false,
-            suggestions: Vec::new(),
+            suggestions: Suggestions::default(),
             facts: Facts::default(),
             dropped: Vec::new(),
             followed: false,
         }
     }
+}
+
+/// What a held-back reply suggests to a human agent: the best nodes, each with its
+/// confidence and the span of its rendered reply in `text` (one allocation for all).
+#[derive(Debug, Default)]
+pub(crate) struct Suggestions {
+    pub(crate) items: Vec<(NodeId, Confidence, std::ops::Range<usize>)>,
+    pub(crate) text: String,
 }
 
 /// How a reply opens: its kind, the greeting's variant and the notice added to it.
@@ -479,29 +487,42 @@ impl Engine {
         want: &Want,
         vars: Vars<'_>,
         memory: &impl Fn(u32) -> Memory<F>,
-    ) -> Vec<(NodeId, Confidence, String)> {
+    ) -> Suggestions {
         let inner = &*self.0;
-        let ranked = selection.ranked();
-        ranked
-            .iter()
-            .take(3)
-            .filter_map(|c| {
-                let node: &Node = inner.rules.nodes.get(c.node.index())?;
-                let others: Vec<Candidate> = ranked
-                    .iter()
-                    .filter(|o| o.node != c.node)
-                    .copied()
-                    .collect();
-                let runner = reading::runner_up_of(&others);
-                let pattern = has_pattern(hits, c.node);
-                let (confidence, _) =
-                    reading::assess(c, runner, &inner.node_info, chars, facts, pattern);
-                let pick = compose::pick(&node.reply, node.key, want, vars, memory(node.key))?;
-                let mut text = String::new();
-                node.reply.get(pick.index)?.render_into(vars, &mut text);
-                Some((c.node, confidence, text))
-            })
-            .collect()
+        let all = selection.candidates.as_slice();
+        // The best three, best first, without a list: at most three passes.
+        let mut best: [Option<Candidate>; 3] = [None; 3];
+        for slot in 0..best.len() {
+            let taken = |c: &Candidate| best[..slot].iter().flatten().any(|b| b.node == c.node);
+            best[slot] = all
+                .iter()
+                .filter(|c| !taken(c))
+                .max_by(|a, b| a.score.cmp_rank(&b.score))
+                .copied();
+        }
+        let mut out = Suggestions::default();
+        for c in best.iter().flatten() {
+            let Some(node) = inner.rules.nodes.get(c.node.index()) else {
+                continue;
+            };
+            let runner = all
+                .iter()
+                .filter(|o| o.node != c.node)
+                .max_by(|a, b| a.score.cmp_rank(&b.score));
+            let pattern = has_pattern(hits, c.node);
+            let (confidence, _) =
+                reading::assess(c, runner, &inner.node_info, chars, facts, pattern);
+            let Some(pick) = compose::pick(&node.reply, node.key, want, vars, memory(node.key))
+            else {
+                continue;
+            };
+            let start = out.text.len();
+            if let Some(t) = node.reply.get(pick.index) {
+                t.render_into(vars, &mut out.text);
+            }
+            out.items.push((c.node, confidence, start..out.text.len()));
+        }
+        out
     }
 
     /// Scans `text`, notes its captures (patterns' and slot values') and the product it

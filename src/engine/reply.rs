@@ -407,13 +407,13 @@ impl<'e> Reply<'e> {
     /// unless the reply was [held back](Reply::held_back).
     pub fn suggestions(&self) -> Vec<Suggestion<'_>> {
         let rules = self.rules;
-        self.d
-            .suggestions
+        let s = &self.d.suggestions;
+        s.items
             .iter()
-            .map(|(id, confidence, text)| Suggestion {
+            .map(|(id, confidence, span)| Suggestion {
                 node: NodeRef { rules, id: *id },
                 confidence: *confidence,
-                text,
+                text: s.text.get(span.clone()).unwrap_or(""),
             })
             .collect()
     }

@@ -347,7 +347,7 @@ struct Skipped {
 impl Skipped {
     /// Notes a skipped char `c` after `kept` kept chars: question marks, link marks,
     /// and a clause break (spaces and punctuation end a clause for negation).
-    #[inline]
+    #[inline(always)]
     fn skipped(&mut self, c: char, kept: u32, breaks: &mut Vec<u32>) {
         if c == '?' || c == '？' {
             self.run += 1;

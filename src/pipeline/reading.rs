@@ -415,23 +415,31 @@ fn word_sense(scan: &mut Scan, dropped: &mut Vec<Dropped>) -> u32 {
         vetoed,
         ..
     } = scan;
+    let short = |h: &RawHit| is_keyword(h) && h.chars.end - h.chars.start <= WORD_CHARS;
+    // Nothing to cut with: no protected word, and no short keyword beside another hit.
+    if words.is_empty() && (hits.len() < 2 || !hits.iter().any(short)) {
+        return 0;
+    }
     // Sorted and unique (as selection wants them too), to look up.
     vetoed.sort_unstable();
     vetoed.dedup();
     known.clear();
     known.extend(
         hits.iter()
-            .filter(|h| is_keyword(h) && h.chars.end - h.chars.start <= WORD_CHARS)
-            .filter(|h| vetoed.binary_search(&h.node).is_err())
+            .filter(|h| short(h) && vetoed.binary_search(&h.node).is_err())
             .map(|h| (h.chars.start, h.chars.end, Some(h.node))),
     );
     known.extend(words.iter().map(|&(s, e)| (s, e, None)));
+    if known.is_empty() {
+        return 0;
+    }
     known.sort_unstable_by_key(|w| w.0);
     let longest_word = words.iter().map(|&(s, e)| e - s).max().unwrap_or(0);
-    let mut cut = 0;
-    hits.retain(|h| {
+    let known = &*known;
+    // The word `h` cuts, if any.
+    let cuts = |h: &RawHit| -> Option<(u32, u32)> {
         if !is_keyword(h) {
-            return true;
+            return None;
         }
         let (s, e) = (h.chars.start, h.chars.end);
         // Words starting inside the hit (after its first char) and ending past it.
@@ -440,23 +448,28 @@ fn word_sense(scan: &mut Scan, dropped: &mut Vec<Dropped>) -> u32 {
             .find(|&&(ws, we, node)| we > e && (e - ws) * 2 <= we - ws && node != Some(h.node))
             .map(|&(ws, we, _)| (ws, we));
         // Protected words starting at most `longest_word` before it and holding it.
-        let inside = || {
+        crossing.or_else(|| {
             between(known, |w| w.0, s.saturating_sub(longest_word), s)
                 .iter()
-                .find(|&&(ws, we, node)| node.is_none() && ws <= s && e <= we && we - ws > e - s)
+                .find(|&&(ws, we, node)| node.is_none() && e <= we && we - ws > e - s)
                 .map(|&(ws, we, _)| (ws, we))
-        };
-        match crossing.or_else(inside) {
-            Some((start, end)) => {
-                cut += 1;
-                dropped.push(Dropped {
-                    hit: *h,
-                    why: DropReason::Cut { start, end },
-                });
-                false
-            }
-            None => true,
+        })
+    };
+    // Most messages cut nothing: look before touching the list.
+    if !hits.iter().any(|h| cuts(h).is_some()) {
+        return 0;
+    }
+    let mut cut = 0;
+    hits.retain(|h| match cuts(h) {
+        Some((start, end)) => {
+            cut += 1;
+            dropped.push(Dropped {
+                hit: *h,
+                why: DropReason::Cut { start, end },
+            });
+            false
         }
+        None => true,
     });
     cut
 }
@@ -477,7 +490,17 @@ fn negation(scan: &mut Scan, info: &[NodeInfo], window: u32, dropped: &mut Vec<D
         known,
         ..
     } = scan;
-    if negators.is_empty() {
+    // Found in the order they end: sorted by end already.
+    let ends_before = |start: u32| {
+        let lo = start.saturating_sub(window);
+        !between(negators, |n| n.1, lo, start).is_empty()
+    };
+    // No negator just before any keyword: nothing to read (most messages).
+    if negators.is_empty()
+        || !hits
+            .iter()
+            .any(|h| is_keyword(h) && ends_before(h.chars.start))
+    {
         return 0;
     }
     // Every keyword hit and protected word, by start, to find what holds a negator.
@@ -498,7 +521,6 @@ fn negation(scan: &mut Scan, info: &[NodeInfo], window: u32, dropped: &mut Vec<D
     if negators.is_empty() {
         return 0;
     }
-    // Found in the order they end: sorted by end already, as are breaks and 吗s.
     negators.sort_unstable_by_key(|n| n.1);
     let same_clause = |from: u32, to: u32| between(breaks, |&b| b, from, to).is_empty();
     // The keyword's clause runs to the next break after it; a 吗 from the keyword's
@@ -509,27 +531,32 @@ fn negation(scan: &mut Scan, info: &[NodeInfo], window: u32, dropped: &mut Vec<D
         !between(questions, |&q| q, start, clause_end.saturating_sub(1)).is_empty()
     };
     let live = &*negators;
-    let mut negated = 0;
-    hits.retain(|h| {
+    // The negator that cancels `h`, if any.
+    let cancels = |h: &RawHit| -> Option<(u32, u32)> {
         if !is_keyword(h) || info.get(h.node.index()).is_some_and(|n| !n.negation()) {
-            return true;
+            return None;
         }
         let start = h.chars.start;
-        let by = between(live, |n| n.1, start.saturating_sub(window), start)
+        between(live, |n| n.1, start.saturating_sub(window), start)
             .iter()
             .find(|&&(_, ne)| same_clause(ne, start))
-            .filter(|_| !question(start, h.chars.end));
-        match by {
-            Some(&(ns, ne)) => {
-                negated += 1;
-                dropped.push(Dropped {
-                    hit: *h,
-                    why: DropReason::Negated { start: ns, end: ne },
-                });
-                false
-            }
-            None => true,
+            .copied()
+            .filter(|_| !question(start, h.chars.end))
+    };
+    if !hits.iter().any(|h| cancels(h).is_some()) {
+        return 0;
+    }
+    let mut negated = 0;
+    hits.retain(|h| match cancels(h) {
+        Some((start, end)) => {
+            negated += 1;
+            dropped.push(Dropped {
+                hit: *h,
+                why: DropReason::Negated { start, end },
+            });
+            false
         }
+        None => true,
     });
     negated
 }
