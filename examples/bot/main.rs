@@ -83,8 +83,11 @@
 mod chat;
 mod check;
 mod cli;
+mod confidence;
 mod display;
 mod fragments;
+mod html;
+mod labels;
 mod mine;
 mod remind;
 mod replay;
