@@ -391,11 +391,32 @@ a mistake{}; {} without one (all in the JSON).</p>",
         l.per_topic.len() - flawed.len()
     );
     if !l.groups.is_empty() {
+        let mut weak: Vec<_> = l
+            .groups
+            .iter()
+            .filter(|g| g.right.right < g.right.of)
+            .collect();
+        weak.sort_by(|a, b| {
+            let v = |g: &crate::labels::GroupScore| g.right.value.unwrap_or(1.0);
+            v(a).total_cmp(&v(b))
+        });
+        let weak: Vec<String> = weak
+            .iter()
+            .map(|g| format!("{} <b class=bad>{}</b>", esc(&g.group), g.right.pct()))
+            .collect();
         let _ = write!(
             out,
-            "<h3>按类别<small>by group of the labelled file</small></h3><table class=topics>\
+            "<h3>按类别<small>by group of the labelled file (# ── headings)</small></h3>\
+<p>最弱 <small class=muted>weakest, share of lines right</small>: {}</p>\
+<details><summary>all {} groups</summary><table class=topics>\
 <tr><th>类别 <small>group</small></th><th class=n>lines</th><th class=n>right</th>\
-<th class=n>precision</th><th class=n>recall</th></tr>"
+<th class=n>precision</th><th class=n>recall</th></tr>",
+            if weak.is_empty() {
+                "none".to_owned()
+            } else {
+                weak.join(" · ")
+            },
+            l.groups.len()
         );
         for g in &l.groups {
             let _ = write!(
@@ -408,7 +429,7 @@ a mistake{}; {} without one (all in the JSON).</p>",
                 g.recall.pct()
             );
         }
-        let _ = write!(out, "</table>");
+        let _ = write!(out, "</table></details>");
     }
     let _ = writeln!(out, "</section>");
 }
@@ -692,7 +713,7 @@ svg.bar{width:200px;height:14px}svg.hist text{font-size:14px;fill:#333}\
 .scroll{overflow-x:auto}.matrix td{text-align:center;min-width:2.2em}.matrix td.dark{color:#fff}\
 .matrix th.col{vertical-align:bottom;height:8em;white-space:nowrap}\
 .matrix th.col span{writing-mode:vertical-rl;transform:rotate(180deg)}\
-footer{margin-top:2em;color:#555;font-size:.85em;border-top:1px solid #ddd;padding-top:.8em}";
+summary{cursor:pointer;color:#1565c0;margin:.3em 0}footer{margin-top:2em;color:#555;font-size:.85em;border-top:1px solid #ddd;padding-top:.8em}";
 
 #[cfg(test)]
 mod tests {
