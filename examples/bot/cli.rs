@@ -25,7 +25,9 @@ replay takes the chat log as LOG, after the rule file (replay FILE LOG) or as --
   bot check my.yaml              bot check --rules my.yaml
   bot replay chat.log            bot replay chat.log --rules my.yaml
   bot replay my.yaml chat.log    bot replay --rules my.yaml --log chat.log
-Exit codes: 0 done; 1 invalid rules, a failed test or a denied warning; 2 the bot could not run."
+  bot replay --labels labelled.tsv [--rules my.yaml] [--min-precision 0.9] [--min-recall 0.7]
+Exit codes: 0 done; 1 invalid rules, a failed test, a denied warning or a labelled replay below \
+its thresholds; 2 the bot could not run."
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -44,7 +46,7 @@ pub(crate) enum Command {
     /// Run a rule file's tests: cases (FILE or --rules FILE)
     Test(TestArgs),
     /// Answer every line of a chat log and report coverage: LOG [--rules FILE], or
-    /// FILE LOG
+    /// FILE LOG; or measure the rules on labelled messages: --labels FILE [--rules FILE]
     Replay(ReplayArgs),
     /// Show the payment reminder plan (催付) for an unpaid order.
     /// Rules: FILE, --rules FILE, or the bundled rules/apparel.yaml
