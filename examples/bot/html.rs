@@ -9,6 +9,7 @@
 //! check the page against the JSON. The one script only reads that JSON and marks
 //! `<html data-kefu-report=N>` (N messages); the page needs no script to be read.
 
+use crate::display::thousands;
 use crate::labels::{LabelReport, Ratio};
 use crate::report::{Coverage, Report};
 use std::fmt::Write;
@@ -117,10 +118,11 @@ fn stacked(out: &mut String, key: &str, parts: &[(&str, &str, usize, &str)]) {
         let _ = write!(
             out,
             "<li><span class=swatch style=\"background:{colour}\"></span>{}<small>{}</small> \
-<b data-key=\"{key}.{}\" data-value=\"{n}\">{n}</b> <span class=muted>{}</span></li>",
+<b data-key=\"{key}.{}\" data-value=\"{n}\">{}</b> <span class=muted>{}</span></li>",
             esc(zh),
             esc(en),
             en.replace(' ', "_"),
+            thousands(*n),
             pct(*n, total)
         );
     }
@@ -147,7 +149,7 @@ pub(crate) fn page(r: &Report) -> String {
         STYLE
     );
     let conversations = if r.sessions {
-        format!(" in {} conversations", c.conversations)
+        format!(" in {} conversations", thousands(c.conversations))
     } else {
         String::new()
     };
@@ -163,7 +165,7 @@ pub(crate) fn page(r: &Report) -> String {
             "log"
         },
         esc(&r.input),
-        c.messages,
+        thousands(c.messages),
         esc(&conversations)
     );
 
@@ -197,7 +199,7 @@ fn headline(out: &mut String, c: &Coverage, labels: Option<&LabelReport>) {
         out,
         "coverage.messages",
         &c.messages.to_string(),
-        &c.messages.to_string(),
+        &thousands(c.messages),
         "消息",
         "messages",
         "buyer messages replayed",
@@ -215,7 +217,7 @@ fn headline(out: &mut String, c: &Coverage, labels: Option<&LabelReport>) {
         &pct(answered, c.messages),
         "自动回答",
         "answered",
-        &format!("{answered} messages a quick phrase answered"),
+        &format!("{} messages a quick phrase answered", thousands(answered)),
     );
     if let Some(l) = labels {
         ratio_card(
@@ -299,7 +301,7 @@ fn topics(out: &mut String, c: &Coverage) {
     let _ = write!(
         out,
         "<table class=topics><tr><th>主题 <small>topic</small></th><th class=n>回答 <small>answers</small></th>\
-<th class=n>share</th><th></th><th class=n>命中 <small>hit in</small></th></tr>"
+<th class=n>占比 <small>share</small></th><th></th><th class=n>命中 <small>hit in</small></th></tr>"
     );
     for t in used.iter().take(TOPIC_BARS) {
         let _ = write!(
@@ -307,10 +309,10 @@ fn topics(out: &mut String, c: &Coverage) {
             "<tr><td>{} <code>{}</code></td><td class=n>{}</td><td class=n>{}</td><td>{}</td><td class=n>{}</td></tr>",
             esc(&t.path),
             esc(&t.topic),
-            t.answers,
+            thousands(t.answers),
             pct(t.answers, c.messages),
             bar(t.answers, max, ANSWERED),
-            t.hit_in
+            thousands(t.hit_in)
         );
     }
     let _ = write!(out, "</table>");
@@ -320,7 +322,7 @@ fn topics(out: &mut String, c: &Coverage) {
             out,
             "<p class=muted>and {} more topics with {} answers.</p>",
             used.len() - TOPIC_BARS,
-            rest
+            thousands(rest)
         );
     }
     let never: Vec<String> = c
@@ -638,7 +640,7 @@ fn fragments(out: &mut String, c: &Coverage) {
             out,
             "<tr><td><b>{}</b></td><td class=n>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&f.text),
-            f.count,
+            thousands(f.count),
             bar(f.count, max, FALLBACK),
             ex.join(" ")
         );
@@ -647,7 +649,7 @@ fn fragments(out: &mut String, c: &Coverage) {
         out,
         "</table><p class=explain>Of the {} messages no quick phrase answered: 2–4-character fragments, \
 counted once per message, at least twice as common there as in answered messages.</p></section>",
-        c.unanswered
+        thousands(c.unanswered)
     );
 }
 
