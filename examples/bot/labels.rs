@@ -136,6 +136,8 @@ pub(crate) fn parse(
 ) -> Result<LabelledSet, Fatal> {
     let mut set = LabelledSet::default();
     let mut conversation_open = false;
+    // A byte-order mark (some editors save one) is not part of the first label.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         let fail = |m: String| Fatal::Msg(format!("{name}:{line}: {m}"));
@@ -864,6 +866,8 @@ mod tests {
         assert_eq!(set.items[2].message, "哈哈");
         let one_each = parse_str(text, false).unwrap();
         assert!(one_each.items.iter().all(|i| i.new_conversation));
+        let bom = parse_str("\u{feff}size\t尺码\r\n", false).unwrap();
+        assert_eq!(bom.items[0].label.topics, ["size"]);
     }
 
     #[test]
