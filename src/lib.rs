@@ -64,12 +64,13 @@ pub use basics::money::{Amount, ParseAmountError};
 pub use basics::normalize::{normalize, normalize_char};
 pub use basics::section::Section;
 pub use engine::{
-    Engine, EngineBuilder, Explanation, Hit, HitKind, Mismatch, NodeRef, Reply, TestOutcome,
-    TestReport,
+    Dropped, Engine, EngineBuilder, Explanation, Hit, HitKind, Mismatch, NodeRef, Reply,
+    Suggestion, TestOutcome, TestReport,
 };
 pub use lint::{Lint, LintKind, ParseLintKindError};
 pub use pipeline::compose::ReplyKind;
 pub use pipeline::matcher::MatcherKind;
+pub use pipeline::reading::{Confidence, Evidence, ParseConfidenceError};
 pub use pipeline::select::{Score, ScorePart};
 pub use session::Session;
 pub use shop::payment::{

@@ -227,7 +227,7 @@ struct Linter<'r> {
 
 /// A node's term as the file names it: `keywords[3]`, `whole[0]`, `exclude[1]`.
 fn term_paths(node: &Node) -> Vec<String> {
-    let mut counts = [0usize; 4];
+    let mut counts = [0usize; 5];
     node.terms
         .iter()
         .map(|t| {
@@ -235,8 +235,13 @@ fn term_paths(node: &Node) -> Vec<String> {
                 TermKind::Contains => ("keywords", 0),
                 TermKind::Whole => ("whole", 1),
                 TermKind::Exclude => ("exclude", 2),
-                // Buyer signals are never a node's terms.
-                TermKind::Signal | TermKind::Anger => ("signals", 3),
+                TermKind::Followup => ("followups", 3),
+                // Signals and the words of `reading:` are never a node's terms.
+                TermKind::Signal
+                | TermKind::Anger
+                | TermKind::Negator
+                | TermKind::Word
+                | TermKind::Slot => ("reading", 4),
             };
             let i = counts[slot];
             counts[slot] += 1;
@@ -586,6 +591,11 @@ fn shadows(rules: &RuleSet, k: &str, a: usize, b: usize) -> bool {
     let sa: Vec<usize> = ca.iter().copied().filter(|n| !cb.contains(n)).collect();
     let sb: Vec<usize> = cb.iter().copied().filter(|n| !ca.contains(n)).collect();
     let (na, nb) = (&nodes[a], &nodes[b]);
+    // A negator cancels k for a node that reads negation: B must lose it whenever A
+    // does, or "不k" would leave A alone.
+    if nb.negation && !na.negation {
+        return false;
+    }
 
     // A whole-message hit of A would beat B on the first score part.
     if na
@@ -627,7 +637,13 @@ fn shadows(rules: &RuleSet, k: &str, a: usize, b: usize) -> bool {
                         return false;
                     }
                 }
-                TermKind::Whole | TermKind::Signal | TermKind::Anger => {}
+                TermKind::Whole
+                | TermKind::Signal
+                | TermKind::Anger
+                | TermKind::Negator
+                | TermKind::Word
+                | TermKind::Followup
+                | TermKind::Slot => {}
             }
         }
     }
@@ -689,12 +705,12 @@ mod tests {
     #[test]
     fn exclude_on_the_winner_or_a_whole_keyword_keeps_the_keyword_alive() {
         let e = engine(&format!(
-            "presale:\n  - topic: size\n    keywords: [偏大]\n    reply: [a]\n    children:\n      - {{ topic: fit, keywords: [偏大], exclude: [不], reply: [b] }}\n{TESTS}"
+            "presale:\n  - topic: size\n    keywords: [偏大]\n    reply: [a]\n    children:\n      - {{ topic: fit, keywords: [偏大], exclude: [男款], reply: [b] }}\n{TESTS}"
         ));
         assert!(kinds(&e, LintKind::ShadowedKeyword).is_empty());
         assert_eq!(kinds(&e, LintKind::DuplicateKeyword).len(), 1);
         let mut s = crate::Session::new("x");
-        assert_eq!(e.reply(&mut s, "不偏大吧").topic(), Some("size"));
+        assert_eq!(e.reply(&mut s, "男款偏大吧").topic(), Some("size"));
 
         let e = engine(&format!(
             "presale:\n  - topic: size\n    keywords: [偏大]\n    whole: [偏大吗]\n    reply: [a]\n    children:\n      - {{ topic: fit, keywords: [偏大], reply: [b] }}\n{TESTS}"

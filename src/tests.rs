@@ -4,8 +4,11 @@
 use crate::{Engine, ReplyKind, Session};
 use std::time::SystemTime;
 
+/// Every node that wins answers (`answer_at: low`): these tables pin the ranking;
+/// confidence has a table of its own.
 const RULES: &str = r#"
 shop: { name: 衣见, agent: 小衣, vars: { ship_days: 48小时 } }
+reading: { answer_at: low }
 first_reply:
   greeting: ["亲,您好"]
   after_silence: 30m
@@ -107,7 +110,7 @@ const SEMANTICS: &[(&str, &[&str], &str, Option<&str>)] = &[
     (
         "exclude vetoes only its own node",
         &[],
-        "不想退货 运费呢",
+        "不想退货了，退货运费谁出",
         Some("return_fee"),
     ),
     (
@@ -230,9 +233,9 @@ fn opening_kinds_follow_the_calendar() {
     ];
     for (name, now, kind, notice) in cases {
         let mut s = Session::new("x");
-        let r = e.reply_at(&mut s, "退货", at(now));
+        let r = e.reply_at(&mut s, "有货", at(now));
         assert_eq!((r.kind(), r.notice()), (kind, notice), "case {name}");
-        assert_eq!(r.topic(), Some("return"), "case {name}");
+        assert_eq!(r.topic(), Some("stock"), "case {name}");
     }
 }
 

@@ -201,6 +201,8 @@ mod tests {
             reply: vec![],
             location: None,
             path: String::new(),
+            negation: true,
+            opening: crate::pipeline::tree::Opening::Greeting,
         };
         assert!(Answers::new(std::slice::from_ref(&node)).is_err());
         node.topic = "ok".into();

@@ -1,8 +1,9 @@
 //! One message, decided and rendered: `decide` reads the engine, the session and the
-//! message and returns a [`Decision`] (the node or none, the opening, the variants,
-//! and the session's [`Update`]); `render` writes the text a decision sends. Neither
-//! writes the session: [`Engine::reply_at`](super::Engine::reply_at) applies the
-//! update after rendering, the one place a session changes.
+//! message and fills a [`Decision`] (the node or none, how sure, the opening, the
+//! variants, suggestions for a human) and the session's [`Update`]; `render` writes
+//! the text a decision sends. Neither writes the session:
+//! [`Engine::reply_at`](super::Engine::reply_at) applies the update after rendering,
+//! the one place a session changes.
 //!
 //! Stays in the single scan of the message: everything here is proportional to the
 //! hits, never to the rule set.
@@ -12,21 +13,23 @@ use super::{Engine, Scratch, SCRATCH};
 use crate::basics::clock;
 use crate::basics::ids::NodeId;
 use crate::basics::inline::Few;
+use crate::basics::section::Section;
 use crate::basics::text::{clean_text, cut_bytes};
 use crate::pipeline::compose::{self, keys, Memory, Notice, Pick, ReplyKind, Want, Window};
 use crate::pipeline::matcher::RawHit;
-use crate::pipeline::select::{self, Selection};
-use crate::pipeline::tree::Node;
+use crate::pipeline::reading::{self, Confidence, Dropped, Evidence, Facts};
+use crate::pipeline::select::{self, Candidate, Selection};
+use crate::pipeline::tree::{Node, Opening as OpeningKind};
 use crate::session::{ProductChange, Session, Update};
 use crate::shop::buyers::{self, Observed, Signals};
 use crate::shop::hours::NextOpen;
 use crate::shop::payment::render_pay_by;
 use crate::shop::products::{Mention, Product};
-use crate::template::{Captures, Facts, Template, Vars};
+use crate::template::{Captures, Facts as ProductFacts, Template, Vars};
 use std::time::SystemTime;
 
 /// What one message gets, decided without changing anything. A [`Reply`](super::Reply)
-/// keeps it (and its rendered text); the session's [`Update`] is returned beside it.
+/// keeps it (and its rendered text); the session's [`Update`] is filled beside it.
 pub(crate) struct Decision<'e> {
     pub(crate) truncated: bool,
     /// The hits, raw and inline when few (`Reply::hits` resolves them when asked).
@@ -45,6 +48,19 @@ pub(crate) struct Decision<'e> {
     pub(crate) handoff: bool,
     /// The promotion appended after the answer for a `promote:` segment.
     pub(crate) promotion: Option<&'e Window>,
+    /// How sure the engine is of the best node, and why.
+    pub(crate) confidence: Confidence,
+    pub(crate) evidence: Option<Evidence>,
+    /// The best node was not sure enough (below `reading.answer_at`): the buyer got
+    /// the fallback path, and `suggestions` are for a human agent.
+    pub(crate) held_back: bool,
+    /// The best candidates and their rendered replies, when held back.
+    pub(crate) suggestions: Vec<(NodeId, Confidence, String)>,
+    /// What reading the message found, and the keyword hits it dropped.
+    pub(crate) facts: Facts,
+    pub(crate) dropped: Vec<Dropped>,
+    /// The answer continues the last topic (a follow-up).
+    pub(crate) followed: bool,
 }
 
 impl Decision<'_> {
@@ -64,6 +80,13 @@ impl Decision<'_> {
             node: None,
             handoff: false,
             promotion: None,
+            confidence: Confidence::Low,
+            evidence: None,
+            held_back: false,
+            suggestions: Vec::new(),
+            facts: Facts::default(),
+            dropped: Vec::new(),
+            followed: false,
         }
     }
 }
@@ -105,6 +128,32 @@ fn body<'e>(
     }
 }
 
+/// Whether one of `node`'s hits is a pattern's (an order number, an item link).
+fn has_pattern(hits: &[RawHit], node: NodeId) -> bool {
+    hits.iter()
+        .any(|h| h.node == node && matches!(h.via, crate::pipeline::matcher::Via::Pattern(_)))
+}
+
+/// How the opening greets, decided by the first message (README, "Openings").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Greet {
+    /// Greeting + the unpaid order's notice, a reminder or a promotion.
+    Full,
+    /// Greeting + the unpaid order's notice or a reminder: nothing was answered.
+    Plain,
+    /// The calm greeting + a reminder (or the pay-by notice in-sale); no promotion.
+    Calm { insale: bool },
+    /// The calm greeting's soothing variant, nothing added: an angry buyer.
+    Soothing,
+    /// No opening.
+    None,
+}
+
+/// Messages longer than this are not read as a follow-up (换的话怎么操作, 那白色呢): a
+/// longer message with a follow-up phrase is a new question (这个电饭煲保修多久), as is
+/// a message the phrase is less than half of (我的发票在哪里).
+const MAX_FOLLOWUP_CHARS: u32 = 8;
+
 impl Engine {
     /// Decides what `message` gets in `session` at `now` into `d` (made by
     /// [`Decision::empty`]), and what the session would take from it into `update`,
@@ -130,12 +179,11 @@ impl Engine {
         update.at = now.as_second();
         // The scan's buffers are reused by every reply on this thread: a reply allocates
         // only what it returns (and what the session keeps).
-        let (signals, product) = SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        let (signals, product, chars, ascii) = SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut scratch) => self.read(&mut scratch, session, text, last, update, d),
             // Only reachable if a reply were made from inside another on this thread.
             Err(_) => self.read(&mut Scratch::default(), session, text, last, update, d),
         });
-        let selection = &d.selection;
         // The buyer's segment and mood after this message decide the variants.
         let (buyer, kept) = buyers::observe(
             &rules.buyers,
@@ -149,13 +197,45 @@ impl Engine {
             segment: buyer.segment,
             soothing: buyer.angry,
         };
+        let openings = &rules.openings;
+        let opens = openings.needed(session.last_at(), now);
+
+        // Which node answers: the best, or the last topic continued by a follow-up,
+        // or none when the best is not sure enough.
+        let facts = d.facts;
+        let winner = d.selection.winner().copied();
+        let followed = if opens {
+            None
+        } else {
+            self.follow_up(last, &facts, winner, chars)
+        };
+        let (confidence, evidence) = match (followed, winner) {
+            (Some(_), _) => (Confidence::Medium, Some(Evidence::FollowUp)),
+            (None, Some(w)) => {
+                let candidates = d.selection.candidates.as_slice();
+                let runner = reading::runner_up(candidates);
+                let words = chars.saturating_sub(ascii);
+                let pattern = has_pattern(d.hits.as_slice(), w.node);
+                let (c, e) = reading::assess(&w, runner, &inner.node_info, words, &facts, pattern);
+                (c, Some(e))
+            }
+            (None, None) => (Confidence::Low, None),
+        };
+        let held_back =
+            followed.is_none() && winner.is_some() && confidence < rules.reading.answer_at;
+        let answer = match followed {
+            Some(node) => Some(node),
+            None if held_back => None,
+            None => winner.map(|w| w.node),
+        };
+
         let vars = Vars {
             captures: Captures {
                 fresh: &update.captures,
                 stored: session.captures(),
             },
             extra: &[],
-            product: product.map(|p| p as &dyn Facts),
+            product: product.map(|p| p as &dyn ProductFacts),
         };
         let memory = |key: u32| Memory {
             last: session.last_variant(key),
@@ -170,30 +250,7 @@ impl Engine {
             pick
         };
 
-        let openings = &rules.openings;
-        let opening = openings.needed(session.last_at(), now).then(|| {
-            let pay_by = rules
-                .payment
-                .as_ref()
-                .and_then(|p| p.pay_by_for(session.unpaid_order(), now.as_second()));
-            let (kind, notice) = openings.notice(pay_by, now);
-            let greeting = &openings.greeting;
-            let pick = record(compose::pick(
-                greeting,
-                keys::GREETING,
-                &Want::default(),
-                vars,
-                memory(keys::GREETING),
-            ));
-            Opening {
-                kind,
-                greeting: pick.map(|p| (greeting.as_slice(), p.index)),
-                notice,
-            }
-        });
-
-        let winner = selection.winner().map(|c| c.node);
-        let mut handoff = selection.candidates.as_slice().iter().any(|c| {
+        let mut handoff = d.selection.candidates.as_slice().iter().any(|c| {
             inner
                 .node_info
                 .get(c.node.index())
@@ -220,8 +277,8 @@ impl Engine {
             Option<Pick>,
             Option<NextOpen>,
         )| { (kind, body(list, record(pick), next)) };
-        let answer = winner.and_then(|w| Some((w, rules.nodes.get(w.index())?)));
-        let (body_kind, body) = match answer {
+        let answered = answer.and_then(|w| Some((w, rules.nodes.get(w.index())?)));
+        let (body_kind, body) = match answered {
             Some((w, node)) => {
                 let AnswerRef {
                     topic,
@@ -260,16 +317,32 @@ impl Engine {
                     handed(hand_over(&fb.handoff_reply, keys::HANDOFF))
                 } else {
                     update.fallbacks_in_row = fallbacks;
-                    let pick = compose::pick(
-                        &fb.reply,
-                        keys::FALLBACK,
-                        &want,
-                        vars,
-                        memory(keys::FALLBACK),
-                    );
+                    let key = keys::FALLBACK;
+                    let pick = compose::pick(&fb.reply, key, &want, vars, memory(key));
                     handed((ReplyKind::Fallback, &fb.reply, pick, None))
                 }
             }
+        };
+
+        // The opening follows the first message: what answered it, and the buyer's mood.
+        let opening = if opens {
+            let greet = if buyer.angry {
+                Greet::Soothing
+            } else {
+                match answered.and_then(|(w, _)| inner.node_info.get(w.index())) {
+                    None => Greet::Plain,
+                    Some(n) => match n.opening {
+                        OpeningKind::Greeting => Greet::Full,
+                        OpeningKind::Calm => Greet::Calm {
+                            insale: answered.is_some_and(|(_, n)| n.section == Section::Insale),
+                        },
+                        OpeningKind::None => Greet::None,
+                    },
+                }
+            };
+            self.opening(greet, session, now, vars, &mut record, &memory)
+        } else {
+            None
         };
 
         // A buyer of a `promote: true` segment hears the active promotion once per
@@ -292,20 +365,150 @@ impl Engine {
             }
         }
 
+        // For a human agent: what kefu would have said, best first.
+        if held_back {
+            let words = chars.saturating_sub(ascii);
+            let (selection, hits) = (&d.selection, d.hits.as_slice());
+            d.suggestions = self.suggestions(selection, hits, words, &facts, &want, vars, &memory);
+        }
+
         d.truncated = truncated;
         d.buyer = buyer;
         d.product = product;
         d.opening = opening;
         d.body = body;
         d.body_kind = body_kind;
-        d.node = winner;
+        d.node = answer;
         d.handoff = handoff || body_kind.is_handoff();
         d.promotion = promotion;
+        d.confidence = confidence;
+        d.evidence = evidence;
+        d.held_back = held_back;
+        d.followed = followed.is_some();
     }
 
-    /// Scans `text`, notes its captures and the product it names in `update`, and
-    /// ranks the nodes hit, into `d`'s hits and selection. Returns the buyer's signals
-    /// and the product the conversation is about after this message.
+    /// The node a follow-up continues, if the message is one: nothing was hit (or only
+    /// slot values, in a `那…呢` frame), and the message has a follow-up phrase (the
+    /// last topic's branch may have its own) or is a short `那…呢`. `None` when there
+    /// is no last topic (or the conversation reopens after a silence).
+    fn follow_up(
+        &self,
+        last: Option<NodeId>,
+        facts: &Facts,
+        winner: Option<Candidate>,
+        chars: u32,
+    ) -> Option<NodeId> {
+        let last = last?;
+        let info = &self.0.node_info;
+        if chars > MAX_FOLLOWUP_CHARS {
+            return None;
+        }
+        let slot_only = facts.framed && facts.only_slots;
+        if winner.is_some() && !slot_only {
+            return None;
+        }
+        let root = |n: NodeId| info.get(n.index()).map(|i| i.root());
+        // The phrase must be most of the message (换的话怎么操作), not a word of a new
+        // question (我的发票在哪里).
+        let phrase = facts
+            .followup
+            .filter(|&(_, len)| len.saturating_mul(2) >= chars);
+        match phrase {
+            // A phrase of a node in the last topic's branch continues that node.
+            Some((Some(node), _)) if root(node) == root(last) => Some(node),
+            Some(_) => Some(last),
+            None if slot_only || (facts.framed && winner.is_none()) => Some(last),
+            None => None,
+        }
+    }
+
+    /// The opening for `greet`: its kind, the greeting's variant (recorded for the
+    /// rotation) and the notice added to it.
+    fn opening<'e, F: FnOnce() -> u32>(
+        &'e self,
+        greet: Greet,
+        session: &Session,
+        now: jiff::Timestamp,
+        vars: Vars<'_>,
+        record: &mut impl FnMut(Option<Pick>) -> Option<Pick>,
+        memory: &impl Fn(u32) -> Memory<F>,
+    ) -> Option<Opening<'e>> {
+        let rules = &self.0.rules;
+        let openings = &rules.openings;
+        let pay_by = || {
+            rules
+                .payment
+                .as_ref()
+                .and_then(|p| p.pay_by_for(session.unpaid_order(), now.as_second()))
+        };
+        let (kind, notice) = match greet {
+            Greet::None => return None,
+            Greet::Full => openings.notice(pay_by(), true, now),
+            Greet::Plain => openings.notice(pay_by(), false, now),
+            Greet::Calm { insale } => openings.notice(insale.then(pay_by).flatten(), false, now),
+            Greet::Soothing => (ReplyKind::Greeting, None),
+        };
+        let calm = matches!(greet, Greet::Calm { .. } | Greet::Soothing)
+            && !openings.calm_greeting.is_empty();
+        let (list, key) = if calm {
+            (&openings.calm_greeting, keys::CALM)
+        } else {
+            (&openings.greeting, keys::GREETING)
+        };
+        let want = Want {
+            segment: None,
+            soothing: greet == Greet::Soothing,
+        };
+        let pick = record(compose::pick(list, key, &want, vars, memory(key)));
+        Some(Opening {
+            kind,
+            greeting: pick.map(|p| (list.as_slice(), p.index)),
+            notice,
+        })
+    }
+
+    /// The best candidates (at most three), each with its confidence and the reply it
+    /// would send, for a human agent to pick from.
+    #[allow(clippy::too_many_arguments)]
+    fn suggestions<F: FnOnce() -> u32>(
+        &self,
+        selection: &Selection,
+        hits: &[RawHit],
+        chars: u32,
+        facts: &Facts,
+        want: &Want,
+        vars: Vars<'_>,
+        memory: &impl Fn(u32) -> Memory<F>,
+    ) -> Vec<(NodeId, Confidence, String)> {
+        let inner = &*self.0;
+        let ranked = selection.ranked();
+        ranked
+            .iter()
+            .take(3)
+            .filter_map(|c| {
+                let node: &Node = inner.rules.nodes.get(c.node.index())?;
+                let others: Vec<Candidate> = ranked
+                    .iter()
+                    .filter(|o| o.node != c.node)
+                    .copied()
+                    .collect();
+                let runner = reading::runner_up_of(&others);
+                let pattern = has_pattern(hits, c.node);
+                let (confidence, _) =
+                    reading::assess(c, runner, &inner.node_info, chars, facts, pattern);
+                let pick = compose::pick(&node.reply, node.key, want, vars, memory(node.key))?;
+                let mut text = String::new();
+                node.reply.get(pick.index)?.render_into(vars, &mut text);
+                Some((c.node, confidence, text))
+            })
+            .collect()
+    }
+
+    /// Scans `text`, notes its captures (patterns' and slot values') and the product it
+    /// names in `update`, reads it (small talk, word sense, negation, the follow-up
+    /// frame) and ranks the nodes hit, into `d`. Returns the buyer's signals, the
+    /// product the conversation is about after this message, and the message's length
+    /// in normalized chars.
     fn read<'e>(
         &'e self,
         scratch: &mut Scratch,
@@ -314,7 +517,8 @@ impl Engine {
         last: Option<NodeId>,
         update: &mut Update<'e>,
         d: &mut Decision<'e>,
-    ) -> (Signals, Option<&'e Product>) {
+    ) -> (Signals, Option<&'e Product>, u32, u32) {
+        // (signals, product, chars, ASCII chars)
         let inner = &*self.0;
         let rules = &inner.rules;
         let nodes: &'e [Node] = &rules.nodes;
@@ -343,11 +547,19 @@ impl Engine {
                 update.captures.push((name, clean_text(value)));
             }
         }
+        for v in &scan.slots {
+            let name = rules.reading.slots.get(v.slot as usize);
+            let value = text.get(v.orig.start as usize..v.orig.end as usize);
+            if let (Some(name), Some(value)) = (name, value) {
+                update.captures.push((name, clean_text(value)));
+            }
+        }
+        d.facts = reading::interpret(scan, &inner.node_info, &rules.reading, &mut d.dropped);
         let stage = session.stage();
         select::select(&inner.node_info, scan, work, stage, last, &mut d.selection);
         // Kept raw (and inline when few): `Reply::hits` resolves them when asked.
         d.hits.fill(&scan.hits);
-        (scan.signals, product)
+        (scan.signals, product, scan.chars, scan.ascii)
     }
 
     /// Writes the text `d` sends into `out`: the opening's line, the body, the appended
@@ -368,7 +580,7 @@ impl Engine {
                 stored: session.captures(),
             },
             extra: &[],
-            product: d.product.map(|p| p as &dyn Facts),
+            product: d.product.map(|p| p as &dyn ProductFacts),
         };
         if let Some(o) = &d.opening {
             if let Some((list, i)) = o.greeting {
@@ -387,7 +599,7 @@ impl Engine {
                     }
                 }
             }
-            out.push('\n');
+            out.push(if rules.openings.one_line { ' ' } else { '\n' });
         }
         match &d.body {
             Body::Fixed(text) => out.push_str(text),

@@ -13,7 +13,7 @@ mod decide;
 mod reply;
 mod testing;
 
-pub use reply::{Explanation, Hit, HitKind, NodeRef, Reply};
+pub use reply::{Dropped, Explanation, Hit, HitKind, NodeRef, Reply, Suggestion};
 pub use testing::{Mismatch, TestOutcome, TestReport};
 
 use crate::basics::clock;
@@ -169,6 +169,7 @@ impl EngineBuilder {
             &rules.nodes,
             &rules.signals,
             &rules.products.products,
+            &rules.reading.terms,
             self.matcher,
         )
         .map_err(limit)?;

@@ -8,6 +8,7 @@ use crate::basics::ids::NodeId;
 use crate::basics::section::Section;
 use crate::pipeline::compose::ReplyKind;
 use crate::pipeline::matcher::{RawHit, Via};
+use crate::pipeline::reading::{Confidence, DropReason, Evidence};
 use crate::pipeline::select::{Candidate, Score, ScorePart};
 use crate::pipeline::tree::{self, Node, TermKind};
 use crate::rules::RuleSet;
@@ -340,13 +341,127 @@ impl<'e> Reply<'e> {
             .map(|c: &Candidate| (node(c.node), c.score))
             .collect();
         let vetoed = self.d.selection.vetoed.iter().map(|&i| node(i)).collect();
-        Explanation { candidates, vetoed }
+        let dropped = self
+            .d
+            .dropped
+            .iter()
+            .filter_map(|x| {
+                let hit = Hit::from_raw(rules, &x.hit)?;
+                let why = match x.why {
+                    DropReason::Negated { start, end } => Dropped::Negated {
+                        negator: (start, end),
+                    },
+                    DropReason::Cut { start, end } => Dropped::CutsAWord { word: (start, end) },
+                };
+                Some((hit, why))
+            })
+            .collect();
+        Explanation {
+            candidates,
+            vetoed,
+            confidence: self.d.confidence,
+            evidence: self.d.evidence,
+            held_back: self.d.held_back,
+            follow_up: self.d.followed.then(|| self.node()).flatten(),
+            small_talk: self.d.facts.small_talk,
+            dropped,
+        }
+    }
+
+    /// How sure the engine is that its answer fits the message (the best node's, when
+    /// it only suggests): see [`Confidence`] and the README's table.
+    ///
+    /// ```
+    /// let engine = kefu::Engine::from_yaml_str(r#"
+    /// shop: { name: 衣见 }
+    /// first_reply: { greeting: ["亲,您好"] }
+    /// reading: { answer_at: medium }
+    /// presale:
+    ///   - { topic: stock, keywords: [有货], whole: [有货吗], reply: ["有货的亲"] }
+    ///   - { topic: address, keywords: [改成], reply: ["地址在订单详情里改哦"] }
+    /// fallback: { reply: ["亲,稍等,马上为您解答"], handoff_after: 0 }
+    /// "#)?;
+    /// let sure = engine.reply(&mut kefu::Session::new("a"), "有货吗");
+    /// assert_eq!(sure.confidence(), kefu::Confidence::High);
+    /// // One short keyword deciding a longer message: held back for a human.
+    /// let weak = engine.reply(&mut kefu::Session::new("b"), "能改成周二再发吗 我那天才在家");
+    /// assert_eq!(weak.confidence(), kefu::Confidence::Low);
+    /// assert!(weak.held_back() && weak.topic().is_none());
+    /// assert_eq!(weak.suggestions()[0].topic(), "address");
+    /// assert!(weak.text().ends_with("亲,稍等,马上为您解答"));
+    /// # Ok::<(), kefu::Error>(())
+    /// ```
+    pub fn confidence(&self) -> Confidence {
+        self.d.confidence
+    }
+
+    /// The best node was not sure enough to answer alone (below the rule file's
+    /// `reading.answer_at`): the buyer got the fallback path, and
+    /// [`Reply::suggestions`] are for a human agent to pick from.
+    pub fn held_back(&self) -> bool {
+        self.d.held_back
+    }
+
+    /// What kefu would have answered, for a human agent (千牛 智能辅助 style): the best
+    /// candidates, at most three, best first, each with its rendered reply. Empty
+    /// unless the reply was [held back](Reply::held_back).
+    pub fn suggestions(&self) -> Vec<Suggestion<'_>> {
+        let rules = self.rules;
+        self.d
+            .suggestions
+            .iter()
+            .map(|(id, confidence, text)| Suggestion {
+                node: NodeRef { rules, id: *id },
+                confidence: *confidence,
+                text,
+            })
+            .collect()
+    }
+}
+
+/// A reply kefu would have sent, for a human agent to pick: see
+/// [`Reply::suggestions`].
+#[derive(Debug, Clone, Copy)]
+pub struct Suggestion<'r> {
+    node: NodeRef<'r>,
+    confidence: Confidence,
+    text: &'r str,
+}
+
+impl<'r> Suggestion<'r> {
+    /// The topic id of the node suggested.
+    pub fn topic(&self) -> &'r str {
+        self.node.topic()
+    }
+    /// The node suggested.
+    pub fn node(&self) -> NodeRef<'r> {
+        self.node
+    }
+    /// How sure the engine is of this node.
+    pub fn confidence(&self) -> Confidence {
+        self.confidence
+    }
+    /// The reply it would send.
+    pub fn text(&self) -> &'r str {
+        self.text
+    }
+}
+
+impl serde::Serialize for Suggestion<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = ser.serialize_struct("Suggestion", 3)?;
+        st.serialize_field("topic", self.topic())?;
+        st.serialize_field("confidence", &self.confidence)?;
+        st.serialize_field("text", self.text)?;
+        st.end()
     }
 }
 
 /// The JSON a service sends back: `text`, `kind`, `body_kind`, `topic` (null on
-/// fallback), `handoff`, `truncated`, `notice`, `segment`, `angry`, `promotion`,
-/// `hits` and `product` (the current product's id, or null).
+/// fallback and when held back), `confidence`, `held_back`, `suggestions` (each
+/// `topic`, `confidence`, `text`), `handoff`, `truncated`, `notice`, `segment`,
+/// `angry`, `promotion`, `hits` and `product` (the current product's id, or null).
 impl serde::Serialize for Reply<'_> {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
@@ -355,6 +470,9 @@ impl serde::Serialize for Reply<'_> {
         st.serialize_field("kind", &self.kind())?;
         st.serialize_field("body_kind", &self.body_kind())?;
         st.serialize_field("topic", &self.topic())?;
+        st.serialize_field("confidence", &self.confidence())?;
+        st.serialize_field("held_back", &self.held_back())?;
+        st.serialize_field("suggestions", &self.suggestions())?;
         st.serialize_field("handoff", &self.handoff())?;
         st.serialize_field("truncated", &self.truncated())?;
         st.serialize_field("notice", &self.notice())?;
@@ -383,8 +501,9 @@ impl fmt::Debug for Reply<'_> {
     }
 }
 
-/// Why a reply chose its node: the candidates, best first, with their [`Score`]s, and
-/// the nodes an exclude word vetoed. Its `Display` is a readable report.
+/// Why a reply chose its node: the candidates, best first, with their [`Score`]s, the
+/// nodes an exclude word vetoed, the keyword hits reading dropped, and why the
+/// confidence is what it is. Its `Display` is a readable report.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Explanation<'e> {
@@ -392,6 +511,35 @@ pub struct Explanation<'e> {
     pub candidates: Vec<(NodeRef<'e>, Score)>,
     /// Nodes hit and vetoed by an exclude word.
     pub vetoed: Vec<NodeRef<'e>>,
+    /// The reply's confidence, and the evidence that decided it (none when nothing
+    /// was hit).
+    pub confidence: Confidence,
+    /// See [`Explanation::confidence`].
+    pub evidence: Option<Evidence>,
+    /// The best node was held back for a human agent.
+    pub held_back: bool,
+    /// The node a follow-up continued (the last topic, or its branch's node).
+    pub follow_up: Option<NodeRef<'e>>,
+    /// The message is small talk made of `whole:` words.
+    pub small_talk: bool,
+    /// Keyword hits that do not count, and why.
+    pub dropped: Vec<(Hit<'e>, Dropped)>,
+}
+
+/// Why a keyword hit does not count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Dropped {
+    /// A negator before it cancels it; its span in normalized chars.
+    Negated {
+        /// `(start, end)` in normalized chars.
+        negator: (u32, u32),
+    },
+    /// It cuts a known word in two (or lies inside a protected word); the word's span.
+    CutsAWord {
+        /// `(start, end)` in normalized chars.
+        word: (u32, u32),
+    },
 }
 
 impl Explanation<'_> {
@@ -428,6 +576,29 @@ impl fmt::Display for Explanation<'_> {
         }
         if let Some(part) = self.deciding_part() {
             writeln!(f, "  decided by: {part}")?;
+        }
+        for (h, why) in &self.dropped {
+            let why = match why {
+                Dropped::Negated { .. } => "a negator before it cancels it",
+                Dropped::CutsAWord { .. } => "it cuts a known word in two",
+            };
+            writeln!(f, "  not counted: {} ({}) — {why}", h.keyword, h.topic)?;
+        }
+        if self.small_talk {
+            writeln!(f, "  small talk: the message is whole-message words only")?;
+        }
+        if let Some(n) = self.follow_up {
+            writeln!(f, "  follow-up: continues {}", n.topic())?;
+        }
+        match self.evidence {
+            Some(e) => writeln!(f, "  confidence: {} — {e}", self.confidence)?,
+            None => writeln!(f, "  confidence: {} — nothing was hit", self.confidence)?,
+        }
+        if self.held_back {
+            writeln!(
+                f,
+                "  held back: below reading.answer_at; the buyer got the fallback"
+            )?;
         }
         for n in &self.vetoed {
             writeln!(f, "  vetoed by exclude: {} {}", n.topic(), n.file_line())?;

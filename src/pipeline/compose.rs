@@ -99,6 +99,11 @@ impl Window {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Openings {
     pub(crate) greeting: Vec<Template>,
+    /// The greeting of an in-sale or after-sale conversation, or of an angry buyer
+    /// (`mood: soothing` variants); empty: the greeting, without promotion.
+    pub(crate) calm_greeting: Vec<Template>,
+    /// Greeting and answer on one line (separated by a space), not two.
+    pub(crate) one_line: bool,
     /// A message after this much silence opens the conversation again.
     pub(crate) after_silence_secs: i64,
     pub(crate) promotions: Vec<Window>,
@@ -116,11 +121,12 @@ impl Openings {
     }
 
     /// The opening's kind and the notice to add to the greeting: the unpaid order's
-    /// `pay_by` notice (when the session has an open order), else the first active
-    /// reminder, else the first active promotion.
+    /// `pay_by` notice (when given: the session has an open order), else the first
+    /// active reminder, else (when `promotions`) the first active promotion.
     pub(crate) fn notice<'r>(
         &'r self,
         pay_by: Option<&'r [Template]>,
+        promotions: bool,
         now: Timestamp,
     ) -> (ReplyKind, Option<Notice<'r>>) {
         if let Some(t) = pay_by {
@@ -129,7 +135,7 @@ impl Openings {
         if let Some(r) = self.reminders.iter().find(|w| w.active_at(now)) {
             return (ReplyKind::GreetingReminder, Some(Notice::Window(r)));
         }
-        if let Some(p) = self.promotion_at(now) {
+        if let Some(p) = self.promotion_at(now).filter(|_| promotions) {
             return (ReplyKind::GreetingPromotion, Some(Notice::Window(p)));
         }
         (ReplyKind::Greeting, None)
@@ -202,6 +208,7 @@ fn tier(want: &Want, mark: Mark, t: u8) -> bool {
 pub(crate) mod keys {
     use crate::basics::text::key_hash;
     pub(crate) const GREETING: u32 = key_hash("#greeting");
+    pub(crate) const CALM: u32 = key_hash("#calm");
     pub(crate) const FALLBACK: u32 = key_hash("#fallback");
     pub(crate) const HANDOFF: u32 = key_hash("#handoff");
     pub(crate) const OFF_HOURS: u32 = key_hash("#off_hours");

@@ -21,7 +21,7 @@
 
 use crate::basics::ids::{NodeId, ProductId, TermId};
 use crate::basics::normalize::normalize_char;
-use crate::pipeline::tree::{Node, Signal, TermKind};
+use crate::pipeline::tree::{Node, ReadingTerm, Signal, TermKind};
 use crate::shop::buyers::Signals;
 use crate::shop::products::Product;
 use aho_corasick::automaton::Automaton as _;
@@ -65,14 +65,21 @@ pub(crate) enum EntryKind {
 }
 
 /// Every entry kind, numbered by its place: the code a [`Packed`] value stores.
-const KINDS: [EntryKind; 6] = [
+const KINDS: [EntryKind; 10] = [
     EntryKind::Term(TermKind::Contains),
     EntryKind::Term(TermKind::Whole),
     EntryKind::Term(TermKind::Exclude),
     EntryKind::Term(TermKind::Signal),
     EntryKind::Term(TermKind::Anger),
     EntryKind::Product,
+    EntryKind::Term(TermKind::Negator),
+    EntryKind::Term(TermKind::Word),
+    EntryKind::Term(TermKind::Followup),
+    EntryKind::Term(TermKind::Slot),
 ];
+
+/// The target of a follow-up phrase of the file (not a node's own).
+const NO_NODE: u32 = u32::MAX;
 
 /// A distinct keyword text: its entries and its length in chars.
 #[derive(Debug, Clone, Copy)]
@@ -96,8 +103,8 @@ struct Packed(u64);
 impl Packed {
     const INDIRECT: u64 = 1 << 63;
     const TARGET_BITS: u32 = 32;
-    const TERM_BITS: u32 = 20;
-    const KIND_BITS: u32 = 3;
+    const TERM_BITS: u32 = 19;
+    const KIND_BITS: u32 = 4;
     const CHARS_BITS: u32 = 8;
     const TERM_SHIFT: u32 = Packed::TARGET_BITS;
     const KIND_SHIFT: u32 = Packed::TERM_SHIFT + Packed::TERM_BITS;
@@ -208,6 +215,26 @@ pub(crate) struct Capture {
     pub(crate) span: Range<usize>,
 }
 
+/// A slot value found by a scan (`reading.slots`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SlotHit {
+    /// The slot's index in `reading.slots`.
+    pub(crate) slot: u32,
+    /// Span in normalized chars.
+    pub(crate) chars: Span,
+    /// Span in the original text (bytes).
+    pub(crate) orig: Span,
+}
+
+/// A follow-up phrase found by a scan.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FollowupHit {
+    /// The node whose own phrase it is; `None` for the file's phrases.
+    pub(crate) node: Option<NodeId>,
+    /// Its length in chars.
+    pub(crate) chars: u32,
+}
+
 /// A product name or alias found by a scan.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ProductHit {
@@ -237,6 +264,32 @@ pub(crate) struct Scan {
     /// The message has a `=` or `/` (skipped as noise by normalization): it may hold
     /// an item link. Noted in the same pass, so most messages skip the link regex.
     pub(crate) link_marks: bool,
+    /// Every occurrence of a `whole:` keyword (reading decides whether they make the
+    /// whole message).
+    pub(crate) wholes: Vec<RawHit>,
+    /// Negators, as spans in chars.
+    pub(crate) negators: Vec<(u32, u32)>,
+    /// Protected words (`reading.words`, question frames), as spans in chars.
+    pub(crate) words: Vec<(u32, u32)>,
+    /// Follow-up phrases, in the order they end.
+    pub(crate) followups: Vec<FollowupHit>,
+    /// Slot values, in the order they end.
+    pub(crate) slots: Vec<SlotHit>,
+    /// Clause breaks: the positions (in kept chars) before which a space or a
+    /// punctuation mark was skipped.
+    pub(crate) breaks: Vec<u32>,
+    /// The first and last kept chars (normalized).
+    pub(crate) first: Option<char>,
+    pub(crate) last: Option<char>,
+    /// ASCII digits among the kept chars.
+    pub(crate) digits: u32,
+    /// ASCII letters and digits among the kept chars (links, order cards, sizes).
+    pub(crate) ascii: u32,
+    /// Positions (in kept chars) of each 吗: the ends of questions.
+    pub(crate) questions: Vec<u32>,
+    /// A buffer reading reuses for the spans of known words (and the node of a
+    /// keyword).
+    pub(crate) known: Vec<(u32, u32, Option<NodeId>)>,
     /// Original byte span of the last kept chars, by char position modulo its length.
     ring: Vec<(u32, u32)>,
 }
@@ -251,6 +304,11 @@ impl Scan {
             .max_by_key(|&(end, len, _)| (end, len))
     }
 
+    /// Whether the message is framed as a follow-up: it begins with 那 or ends with 呢.
+    pub(crate) fn framed(&self) -> bool {
+        self.first == Some('那') || self.last == Some('呢')
+    }
+
     fn clear(&mut self) {
         self.hits.clear();
         self.products.clear();
@@ -260,6 +318,17 @@ impl Scan {
         self.chars = 0;
         self.signals = Signals::default();
         self.link_marks = false;
+        self.wholes.clear();
+        self.negators.clear();
+        self.words.clear();
+        self.followups.clear();
+        self.slots.clear();
+        self.breaks.clear();
+        self.first = None;
+        self.last = None;
+        self.digits = 0;
+        self.ascii = 0;
+        self.questions.clear();
     }
 }
 
@@ -271,11 +340,15 @@ struct Skipped {
     run: u32,
     longest: u32,
     link_marks: bool,
+    /// Kept chars so far at the last clause break noted.
+    last_break: Option<u32>,
 }
 
 impl Skipped {
+    /// Notes a skipped char `c` after `kept` kept chars: question marks, link marks,
+    /// and a clause break (spaces and punctuation end a clause for negation).
     #[inline]
-    fn skipped(&mut self, c: char) {
+    fn skipped(&mut self, c: char, kept: u32, breaks: &mut Vec<u32>) {
         if c == '?' || c == '？' {
             self.run += 1;
             self.longest = self.longest.max(self.run);
@@ -283,7 +356,35 @@ impl Skipped {
             self.run = 0;
             self.link_marks |= c == '=' || c == '/';
         }
+        if kept > 0 && self.last_break != Some(kept) && is_clause_break(c) {
+            self.last_break = Some(kept);
+            breaks.push(kept);
+        }
     }
+}
+
+/// Spaces and the punctuation that ends a clause (not a symbol or an emoji).
+#[inline]
+fn is_clause_break(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            ',' | '.'
+                | '!'
+                | '?'
+                | ';'
+                | ':'
+                | '，'
+                | '。'
+                | '！'
+                | '？'
+                | '；'
+                | '：'
+                | '、'
+                | '…'
+                | '~'
+                | '～'
+        )
 }
 
 /// One pass over a message: normalizes each char, notes `?` runs and link marks among
@@ -294,6 +395,16 @@ struct Walk<'a> {
     ring: &'a mut [(u32, u32)],
     mask: usize,
     skipped: &'a mut Skipped,
+    breaks: &'a mut Vec<u32>,
+    /// A不A / A没A questions (会不会, 有没有), as spans: protected words.
+    frames: &'a mut Vec<(u32, u32)>,
+    /// Positions of 吗.
+    questions: &'a mut Vec<u32>,
+    /// The first and last kept chars, and the digits and ASCII chars kept.
+    first: Option<char>,
+    last: Option<char>,
+    digits: u32,
+    ascii: u32,
 }
 
 impl Walk<'_> {
@@ -302,14 +413,29 @@ impl Walk<'_> {
     #[inline(always)]
     fn kept(&mut self, mut step: impl FnMut(char, u32, &[(u32, u32)])) -> u32 {
         let mut chars: u32 = 0;
+        let mut before_last = '\0';
         for (pos, c) in self.text.char_indices() {
             let Some(k) = normalize_char(c) else {
-                self.skipped.skipped(c);
+                self.skipped.skipped(c, chars, self.breaks);
                 continue;
             };
             self.skipped.run = 0;
             self.ring[chars as usize & self.mask] = (pos as u32, (pos + c.len_utf8()) as u32);
+            if chars == 0 {
+                self.first = Some(k);
+            }
+            // Two chars back and the one before: A不A, A没A (a question, not a negation).
+            if k == before_last && (self.last == Some('不') || self.last == Some('没')) {
+                self.frames.push((chars - 2, chars + 1));
+            }
+            if k == '吗' {
+                self.questions.push(chars);
+            }
+            before_last = self.last.unwrap_or('\0');
             chars += 1;
+            self.digits += u32::from(k.is_ascii_digit());
+            self.ascii += u32::from(k.is_ascii());
+            self.last = Some(k);
             step(k, chars, self.ring);
         }
         chars
@@ -347,6 +473,7 @@ impl Matcher {
         nodes: &[Node],
         signals: &[Signal],
         products: &[Product],
+        reading: &[ReadingTerm],
         kind: MatcherKind,
     ) -> Result<Matcher, String> {
         let index = |i: usize| u32::try_from(i).map_err(|_| TOO_MANY.to_owned());
@@ -375,6 +502,16 @@ impl Matcher {
             let t = &sig.term;
             let target = sig.segment.map_or(0, |g| u32::from(g.raw()));
             let (term, kind) = (index(si)?, EntryKind::Term(t.kind));
+            add(t.text.as_str(), Entry { target, term, kind });
+        }
+        for (ri, r) in reading.iter().enumerate() {
+            let t = &r.term;
+            let target = if t.kind == TermKind::Followup {
+                NO_NODE
+            } else {
+                r.slot
+            };
+            let (term, kind) = (index(ri)?, EntryKind::Term(t.kind));
             add(t.text.as_str(), Entry { target, term, kind });
         }
         for (pi, p) in products.iter().enumerate() {
@@ -483,13 +620,30 @@ impl Matcher {
                 out.signals.segments |= 1u8.checked_shl(e.target).unwrap_or(0)
             }
             EntryKind::Term(TermKind::Anger) => out.signals.anger = true,
-            EntryKind::Term(TermKind::Whole) if start != 0 => {}
-            EntryKind::Term(kind) => out.hits.push(RawHit {
+            EntryKind::Term(TermKind::Negator) => out.negators.push((start, end)),
+            EntryKind::Term(TermKind::Word) => out.words.push((start, end)),
+            EntryKind::Term(TermKind::Followup) => out.followups.push(FollowupHit {
+                node: (e.target != NO_NODE).then_some(NodeId::from_raw(e.target)),
+                chars: end - start,
+            }),
+            EntryKind::Term(TermKind::Slot) => out.slots.push(SlotHit {
+                slot: e.target,
+                chars: Span::new(start, end),
+                orig,
+            }),
+            EntryKind::Term(TermKind::Whole) => out.wholes.push(RawHit {
                 node: NodeId::from_raw(e.target),
                 via: Via::Term(TermId::from_raw(e.term)),
                 chars: Span::new(start, end),
                 orig,
-                whole: kind == TermKind::Whole,
+                whole: true,
+            }),
+            EntryKind::Term(_) => out.hits.push(RawHit {
+                node: NodeId::from_raw(e.target),
+                via: Via::Term(TermId::from_raw(e.term)),
+                chars: Span::new(start, end),
+                orig,
+                whole: false,
             }),
             EntryKind::Product => out.products.push(ProductHit {
                 product: ProductId::from_raw(e.target),
@@ -518,11 +672,21 @@ impl Matcher {
             }
         };
         let mut skipped = Skipped::default();
+        let mut breaks = std::mem::take(&mut out.breaks);
+        let mut frames = std::mem::take(&mut out.words);
+        let mut questions = std::mem::take(&mut out.questions);
         let mut walk = Walk {
             text,
             ring: &mut ring,
             mask,
             skipped: &mut skipped,
+            breaks: &mut breaks,
+            frames: &mut frames,
+            questions: &mut questions,
+            first: None,
+            last: None,
+            digits: 0,
+            ascii: 0,
         };
         let chars = match &self.automaton {
             Automaton::Daachorse(d) => {
@@ -562,12 +726,20 @@ impl Matcher {
             },
             Automaton::None => walk.kept(|_, _, _| {}),
         };
+        let (first, last, digits, ascii) = (walk.first, walk.last, walk.digits, walk.ascii);
         out.ring = ring;
+        out.breaks = breaks;
+        out.questions = questions;
+        // The A不A questions join the protected words the automaton found.
+        frames.append(&mut out.words);
+        out.words = frames;
         out.chars = chars;
+        out.first = first;
+        out.last = last;
+        out.digits = digits;
+        out.ascii = ascii;
         out.signals.question_marks = skipped.longest;
         out.link_marks = skipped.link_marks;
-        // A whole-message keyword must also end the message.
-        out.hits.retain(|h| !h.whole || h.chars.end == chars);
         // A keyword (or exclude word) inside a product's name is part of the name: 羊毛
         // in 羊毛大衣 is not a question about wool.
         if !out.products.is_empty() {
@@ -576,6 +748,8 @@ impl Matcher {
                 products,
                 vetoed,
                 veto_spans,
+                negators,
+                slots,
                 ..
             } = out;
             let inside = |start: u32, end: u32| {
@@ -586,6 +760,9 @@ impl Matcher {
             hits.retain(|h| !inside(h.chars.start, h.chars.end));
             let mut spans = veto_spans.iter();
             vetoed.retain(|_| spans.next().is_none_or(|&(s, e)| !inside(s, e)));
+            // A negator or a slot value inside a name is part of the name too.
+            negators.retain(|&(s, e)| !inside(s, e));
+            slots.retain(|v| !inside(v.chars.start, v.chars.end));
         }
 
         let Some(set) = &self.regex_set else { return };
@@ -666,11 +843,13 @@ mod tests {
             reply: vec![],
             location: None,
             path: String::new(),
+            negation: true,
+            opening: crate::pipeline::tree::Opening::Greeting,
         }
     }
 
     fn scan(kind: MatcherKind, nodes: &[Node], text: &str) -> Scan {
-        let m = Matcher::new(nodes, &[], &[], kind).unwrap();
+        let m = Matcher::new(nodes, &[], &[], &[], kind).unwrap();
         let mut s = Scan::default();
         m.scan(nodes, text, &mut s);
         s
@@ -716,20 +895,17 @@ mod tests {
 
     #[test]
     fn packed_values_round_trip_or_fall_back_to_the_pattern_table() {
-        let kinds = [
-            EntryKind::Term(TermKind::Contains),
-            EntryKind::Term(TermKind::Whole),
-            EntryKind::Term(TermKind::Exclude),
-            EntryKind::Term(TermKind::Signal),
-            EntryKind::Term(TermKind::Anger),
-            EntryKind::Product,
-        ];
+        let kinds = KINDS;
         let pattern = |chars| Pattern {
             entries: (0, 1),
             chars,
         };
         for kind in kinds {
-            for (node, term, chars) in [(0, 0, 1), (u32::MAX, (1 << 20) - 1, 255), (7, 3, 64)] {
+            for (node, term, chars) in [
+                (0, 0, 1),
+                (u32::MAX, (1 << Packed::TERM_BITS) - 1, 255),
+                (7, 3, 64),
+            ] {
                 let e = Entry {
                     target: node,
                     term,
@@ -749,7 +925,10 @@ mod tests {
             term: 2,
             kind: EntryKind::Product,
         };
-        let big_term = Entry { term: 1 << 20, ..e };
+        let big_term = Entry {
+            term: 1 << Packed::TERM_BITS,
+            ..e
+        };
         for (p, list) in [
             (pattern(2), &[e, e][..]),
             (pattern(256), &[e][..]),
@@ -817,15 +996,35 @@ mod tests {
     }
 
     #[test]
-    fn whole_keywords_hit_only_the_whole_message() {
+    fn whole_keywords_are_noted_wherever_they_are_for_reading_to_decide() {
+        // Whether they make the whole message is reading's call (small talk as a
+        // whole); the scan notes every occurrence and hits none.
         let nodes = vec![node("hi", &[("在吗", TermKind::Whole)])];
-        assert_eq!(
-            scan(MatcherKind::Daachorse, &nodes, "在吗？？").hits.len(),
-            1
-        );
-        assert!(scan(MatcherKind::Daachorse, &nodes, "在吗 有货吗")
-            .hits
-            .is_empty());
+        for (text, wholes) in [
+            ("在吗？？", vec![(0, 2)]),
+            ("在吗 有货吗", vec![(0, 2)]),
+            ("有货", vec![]),
+        ] {
+            let s = scan(MatcherKind::Daachorse, &nodes, text);
+            assert!(s.hits.is_empty(), "{text}");
+            let got: Vec<(u32, u32)> = s
+                .wholes
+                .iter()
+                .map(|h| (h.chars.start, h.chars.end))
+                .collect();
+            assert_eq!(got, wholes, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_scan_notes_clause_breaks_the_frame_and_digits() {
+        let s = scan(MatcherKind::Daachorse, &[], "那，白色 呢？165");
+        // 那|白色|呢165: breaks before kept char 1 (，) and 3 (space); ？ is before 1 too.
+        assert_eq!(s.breaks, vec![1, 3, 4]);
+        assert_eq!((s.first, s.last, s.digits), (Some('那'), Some('5'), 3));
+        assert!(s.framed());
+        let plain = scan(MatcherKind::Daachorse, &[], "白色有货吗");
+        assert!(plain.breaks.is_empty() && !plain.framed());
     }
 
     #[test]
@@ -856,7 +1055,7 @@ mod tests {
             sig("骗子", None, TermKind::Anger),
         ];
         for kind in [MatcherKind::Daachorse, MatcherKind::AhoCorasick] {
-            let m = Matcher::new(&nodes, &signals, &[], kind).unwrap();
+            let m = Matcher::new(&nodes, &signals, &[], &[], kind).unwrap();
             let mut s = Scan::default();
             m.scan(&nodes, "便 宜点 退貨？？ ？", &mut s);
             // The shared keyword 退货 hits its node and signals segment 2.
@@ -869,7 +1068,7 @@ mod tests {
             assert_eq!(s.signals.segments, 0, "cleared between scans");
         }
         // No automaton at all: question marks are still counted.
-        let m = Matcher::new(&[], &[], &[], MatcherKind::Daachorse).unwrap();
+        let m = Matcher::new(&[], &[], &[], &[], MatcherKind::Daachorse).unwrap();
         let mut s = Scan::default();
         m.scan(&[], "???", &mut s);
         assert_eq!(s.signals.question_marks, 3);
@@ -895,7 +1094,7 @@ mod tests {
             },
         ];
         for kind in [MatcherKind::Daachorse, MatcherKind::AhoCorasick] {
-            let m = Matcher::new(&nodes, &[], &products, kind).unwrap();
+            let m = Matcher::new(&nodes, &[], &products, &[], kind).unwrap();
             let mut s = Scan::default();
             let text = "这件羊毛 大衣什么面料";
             m.scan(&nodes, text, &mut s);
@@ -941,7 +1140,7 @@ mod tests {
             ..Product::default()
         }];
         for kind in [MatcherKind::Daachorse, MatcherKind::AhoCorasick] {
-            let m = Matcher::new(&nodes, &[], &products, kind).unwrap();
+            let m = Matcher::new(&nodes, &[], &products, &[], kind).unwrap();
             let mut s = Scan::default();
             m.scan(&nodes, "不褪色T恤洗了会褪色吗", &mut s);
             assert!(s.vetoed.is_empty(), "{kind:?}");

@@ -19,7 +19,7 @@ use crate::basics::ids::NodeId;
 use crate::basics::inline::Few;
 use crate::basics::section::Section;
 use crate::pipeline::matcher::{RawHit, Scan, Via};
-use crate::pipeline::tree::{root_of, Node};
+use crate::pipeline::tree::{root_of, Node, Opening};
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -177,6 +177,10 @@ pub(crate) struct NodeInfo {
     stage: u8,
     /// A handoff node: hit at all, it hands the conversation over.
     pub(crate) handoff: bool,
+    /// A negator cancels its keywords (`negation:`, default true).
+    negation: bool,
+    /// How a conversation it opens is greeted.
+    pub(crate) opening: Opening,
 }
 
 /// No node has this id: the rules load at most 2^32 − 1 nodes.
@@ -196,12 +200,24 @@ impl NodeInfo {
                 priority: n.priority,
                 stage: stage_group(n.section),
                 handoff: n.handoff,
+                negation: n.negation,
+                opening: n.opening,
             })
             .collect()
     }
 
     fn parent(&self) -> Option<NodeId> {
         (self.parent != NO_PARENT).then_some(self.parent)
+    }
+
+    /// The first-level ancestor (itself when it is first-level).
+    pub(crate) fn root(&self) -> NodeId {
+        self.root
+    }
+
+    /// Whether a negator cancels the node's keywords.
+    pub(crate) fn negation(&self) -> bool {
+        self.negation
     }
 }
 

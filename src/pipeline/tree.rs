@@ -22,6 +22,16 @@ pub(crate) enum TermKind {
     Signal,
     /// An anger word (`buyers.anger.signals`); not a node's term.
     Anger,
+    /// A negator (`reading.negators`); not a node's term.
+    Negator,
+    /// A protected word (`reading.words`, and the built-in question frames such as
+    /// 会不会): a known word that answers nothing; not a node's term.
+    Word,
+    /// A follow-up phrase: the file's (`reading.followups`) or a node's own
+    /// (`followups:`, a term of that node).
+    Followup,
+    /// A slot value (`reading.slots`); not a node's term.
+    Slot,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +76,44 @@ pub(crate) struct Node {
     pub(crate) reply: Vec<Template>,
     pub(crate) location: Option<Location>,
     pub(crate) path: String,
+    /// A negator before one of its keywords cancels the hit (`negation: false` turns
+    /// it off for this node).
+    pub(crate) negation: bool,
+    /// How a conversation this node opens is greeted.
+    pub(crate) opening: Opening,
+}
+
+/// How the first reply of a conversation opens (`opening:` of a node; by default
+/// `greeting` for a pre-sale node, `calm` for in-sale and after-sale ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Opening {
+    /// The greeting, with the unpaid order's notice, an active reminder or an active
+    /// promotion.
+    Greeting,
+    /// The calm greeting (`first_reply.calm_greeting`), with an active reminder, never
+    /// a promotion.
+    Calm,
+    /// No opening: the answer greets or closes on its own (hello, thanks, goodbye).
+    None,
+}
+
+impl Opening {
+    /// The default for a node of `section`.
+    pub(crate) fn of(section: Section) -> Opening {
+        if section.is_order() {
+            Opening::Calm
+        } else {
+            Opening::Greeting
+        }
+    }
+}
+
+/// A word of `reading:` the automaton matches.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadingTerm {
+    pub(crate) term: Term,
+    /// The slot's index for a slot value; 0 otherwise.
+    pub(crate) slot: u32,
 }
 
 /// The node `id` of `nodes`.

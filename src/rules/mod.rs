@@ -10,6 +10,7 @@ mod hours;
 mod model;
 mod payment;
 mod products;
+mod reading;
 mod replies;
 mod yaml;
 
@@ -21,6 +22,7 @@ use crate::basics::normalize::normalize;
 use crate::basics::section::Section;
 use crate::basics::text::{is_ident, key_hash};
 use crate::pipeline::compose::{Fallback, Openings, Window};
+use crate::pipeline::reading::Reading;
 use crate::pipeline::tree::{Node, PatternRule, Signal, Term, TermKind};
 use crate::shop::buyers::Buyers;
 use crate::shop::hours::AgentHours;
@@ -69,6 +71,8 @@ pub(crate) struct RuleSet {
     pub(crate) signals: Vec<Signal>,
     /// `shop.agent_hours`; `None`: agents are always on duty.
     pub(crate) agent_hours: Option<AgentHours>,
+    /// `reading:`: confidence, negators, protected words, follow-ups, slots.
+    pub(crate) reading: Reading,
     pub(crate) products: ProductTable,
 }
 
@@ -179,6 +183,7 @@ impl Validator {
         let tz = self.timezone(shop.timezone.as_ref());
         let agent_hours = self.agent_hours(shop.agent_hours, &tz);
         let (buyers, signals) = self.buyers(f.buyers);
+        let reading = self.reading(f.reading);
 
         let mut constants = BTreeMap::new();
         constants.insert("shop".to_owned(), shop_name.clone());
@@ -255,8 +260,10 @@ impl Validator {
                 &path,
             );
         }
-        // Names of patterns that did not compile (already a problem each).
+        // Names of patterns that did not compile (already a problem each), and the
+        // slots, whose values a message captures under their names.
         captures.append(&mut self.broken_captures);
+        captures.extend(reading.slots.iter().cloned());
         captures.sort();
         captures.dedup();
         self.products(f.products, &captures);
@@ -293,8 +300,16 @@ impl Validator {
                     .as_ref()
                     .and_then(|s| self.duration(s, "first_reply.after_silence"))
                     .unwrap_or(DEFAULT_SILENCE_SECS);
+                let calm = self.variants(
+                    &fr.calm_greeting,
+                    &scope,
+                    "first_reply.calm_greeting",
+                    &buyers,
+                );
                 Openings {
                     greeting: g,
+                    calm_greeting: calm,
+                    one_line: fr.one_line,
                     after_silence_secs: silence,
                     promotions: self.windows(fr.promotions, &tz, &scope, "first_reply.promotions"),
                     reminders: self.windows(fr.reminders, &tz, &scope, "first_reply.reminders"),
@@ -388,6 +403,7 @@ impl Validator {
             signals,
             agent_hours,
             products,
+            reading,
         }
     }
 
@@ -459,6 +475,7 @@ impl Validator {
             ("keywords", &r.keywords, TermKind::Contains),
             ("whole", &r.whole, TermKind::Whole),
             ("exclude", &r.exclude, TermKind::Exclude),
+            ("followups", &r.followups, TermKind::Followup),
         ] {
             for (i, k) in list.iter().enumerate() {
                 if let Some(t) = self.term(k, kind, || format!("{path}.{key}[{i}]")) {
@@ -519,10 +536,14 @@ impl Validator {
                 }
             }
         }
-        if r.keywords.is_empty() && r.whole.is_empty() && r.patterns.is_empty() {
+        if r.keywords.is_empty()
+            && r.whole.is_empty()
+            && r.patterns.is_empty()
+            && r.followups.is_empty()
+        {
             self.problem(
                 ErrorKind::EmptyKeyword,
-                format!("node '{topic}' has no keywords, whole keywords or patterns, so it can never be chosen"),
+                format!("node '{topic}' has no keywords, whole keywords, patterns or follow-ups, so it can never be chosen"),
                 at,
                 &path,
             );
@@ -551,6 +572,8 @@ impl Validator {
             patterns,
             reply: Vec::new(),
             location: at,
+            negation: r.negation.as_ref().is_none_or(|n| n.value),
+            opening: self.opening(r.opening.as_ref(), section, &path),
             path: path.clone(),
         });
         pending.push(PendingReply {

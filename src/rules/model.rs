@@ -21,6 +21,8 @@ pub(crate) struct RuleFile {
     #[serde(default)]
     pub(crate) buyers: Option<Spanned<BuyersRule>>,
     #[serde(default)]
+    pub(crate) reading: Option<Spanned<ReadingRule>>,
+    #[serde(default)]
     pub(crate) presale: Vec<Spanned<NodeRule>>,
     #[serde(default)]
     pub(crate) insale: Vec<Spanned<NodeRule>>,
@@ -55,6 +57,13 @@ pub(crate) struct Shop {
 pub(crate) struct FirstReply {
     #[serde(default)]
     pub(crate) greeting: Vec<S>,
+    /// The opening of an in-sale or after-sale conversation, or an angry buyer's
+    /// (`mood: soothing` variants).
+    #[serde(default)]
+    pub(crate) calm_greeting: Vec<Spanned<VariantRule>>,
+    /// Greeting and answer on one line, not two.
+    #[serde(default)]
+    pub(crate) one_line: bool,
     #[serde(default)]
     pub(crate) after_silence: Option<S>,
     #[serde(default)]
@@ -99,6 +108,35 @@ pub(crate) struct NodeRule {
     pub(crate) reply: Vec<Spanned<VariantRule>>,
     #[serde(default)]
     pub(crate) children: Vec<Spanned<NodeRule>>,
+    /// `false`: a negator before a keyword of this node does not cancel it.
+    #[serde(default)]
+    pub(crate) negation: Option<Spanned<bool>>,
+    /// Follow-up phrases that continue this node after its branch answered.
+    #[serde(default)]
+    pub(crate) followups: Vec<S>,
+    /// How a conversation this node opens is greeted: greeting, calm or none.
+    #[serde(default)]
+    pub(crate) opening: Option<S>,
+}
+
+/// `reading:`: how kefu reads a message — confidence, negation, protected words,
+/// follow-ups and slot values. Every key has a documented default.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReadingRule {
+    #[serde(default)]
+    pub(crate) answer_at: Option<S>,
+    #[serde(default)]
+    pub(crate) negators: Option<Spanned<Vec<S>>>,
+    #[serde(default)]
+    pub(crate) negation_window: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub(crate) words: Vec<S>,
+    #[serde(default)]
+    pub(crate) followups: Option<Spanned<Vec<S>>>,
+    /// Slot name → its values (`color: [白色, 黑色]`).
+    #[serde(default)]
+    pub(crate) slots: HashMap<Spanned<String>, Vec<S>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -256,6 +294,9 @@ impl RuleFile {
             }
         }
         let mut out = Vec::new();
+        if let Some(fr) = &mut self.first_reply {
+            out.push(&mut fr.value.calm_greeting);
+        }
         walk(&mut self.presale, &mut out);
         walk(&mut self.insale, &mut out);
         walk(&mut self.aftersale, &mut out);
