@@ -330,6 +330,14 @@ fn replay_json_one_object_per_message_skipping_non_utf8() {
     assert_eq!(first["kind"], "greeting");
     assert_eq!(first["reply"], format!("{GREETING}\nV1 偏大偏小: 标准码"));
     assert_eq!(first["handoff"], false);
+    assert_eq!(
+        (
+            &first["confidence"],
+            &first["held_back"],
+            &first["suggestions"]
+        ),
+        (&"medium".into(), &false.into(), &serde_json::json!([]))
+    );
     let hit = &first["hits"][0];
     assert_eq!(
         (
@@ -811,4 +819,72 @@ fn replay_html_embeds_the_json_and_escapes_buyer_text() {
     let html = std::fs::read_to_string(&log_page).unwrap();
     assert!(html.contains("data-key=\"coverage.outcomes.answered\" data-value=\"3\""));
     assert!(!html.contains("id=\"confusion\""));
+}
+
+/// Rules that hold back a reply kefu is not sure of (`reading.answer_at: medium`).
+const UNSURE_RULES: &str = r#"
+shop: { name: 衣见 }
+first_reply: { greeting: ["亲,您好"] }
+reading: { answer_at: medium }
+presale:
+  - { topic: stock, keywords: [有货], whole: [有货吗], reply: ["有货的亲"] }
+  - { topic: address, keywords: [改成], reply: ["地址在订单详情里改哦"] }
+fallback: { reply: ["亲,稍等,马上为您解答"], handoff_after: 0 }
+"#;
+
+#[test]
+fn replay_labels_counts_held_back_lines_with_their_suggestions() {
+    let rules = temp_file("unsure.yaml", UNSURE_RULES);
+    let labels = temp_file(
+        "unsure.tsv",
+        "stock\t有货吗\naddress\t能改成周二再发吗 我那天才在家\n-\t颜色能改成别的吗 我再想想 不急的\n",
+    );
+    let (rules, labels) = (rules.to_str().unwrap(), labels.to_str().unwrap());
+    let r = run(&["replay", rules, "--labels", labels, "--json"], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let l = &v["labels"];
+    assert_eq!(
+        l["outcomes"],
+        serde_json::json!({"answered_right": 1, "answered_wrong": 0, "held_back": 2, "fallback": 0, "handoff": 0})
+    );
+    // Held back on a line that needs an answer is a miss; on a `-` line it is right.
+    assert_eq!(
+        (&l["recall"]["right"], &l["recall"]["of"]),
+        (&1.into(), &2.into())
+    );
+    assert_eq!(l["out_of_scope_handled"]["right"], 1);
+    assert_eq!(
+        l["held_back"][0],
+        serde_json::json!({
+            "line": 2, "label": "address", "message": "能改成周二再发吗 我那天才在家",
+            "confidence": "low",
+            "suggestions": [{"topic": "address", "text": "地址在订单详情里改哦", "confidence": "low"}],
+            "suggested_right": true
+        })
+    );
+    assert_eq!(l["held_back"][1]["suggested_right"], false);
+    assert_eq!(
+        (&l["confusions"][0]["expected"], &l["confusions"][0]["got"]),
+        (&"address".into(), &"held back".into())
+    );
+    assert_eq!(
+        l["confidence"],
+        serde_json::json!([{"level": "low", "right": 1, "wrong": 1}, {"level": "high", "right": 1, "wrong": 0}])
+    );
+    assert_eq!(
+        v["coverage"]["confidence"],
+        serde_json::json!([{"level": "low", "replies": 2}, {"level": "high", "replies": 1}])
+    );
+    let text = run(&["replay", rules, "--labels", labels], b"");
+    assert!(
+        text.stdout.contains(
+            "  line    2  address  \"能改成周二再发吗 我那天才在家\"  suggested address (low) ✓"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(text
+        .stdout
+        .contains("confidence of the lines: low 1 right / 1 wrong, high 1 right / 0 wrong"));
 }

@@ -479,9 +479,7 @@ fn confidence(out: &mut String, c: &Coverage, labels: Option<&LabelReport>) {
         );
     }
     let _ = write!(out, "</svg>");
-    let note = if rows.iter().all(|r| r.0 == "n/a") {
-        "The engine does not report a confidence yet: every reply is n/a."
-    } else if labels.is_some() {
+    let note = if labels.is_some() {
         "Lines per level of the engine's confidence: green right, red wrong. High confidence \
 should be almost all green; held-back replies are low."
     } else {

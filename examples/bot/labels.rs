@@ -467,14 +467,13 @@ pub(crate) fn score(
         })
         .collect();
 
-    let confidence = crate::confidence::LEVELS
-        .iter()
-        .map(|&level| LevelScore {
+    let confidence = crate::confidence::levels(judged.iter().map(|j| j.confidence))
+        .into_iter()
+        .map(|level| LevelScore {
             level,
             right: count(&|j| j.confidence == level && j.right),
             wrong: count(&|j| j.confidence == level && !j.right),
         })
-        .filter(|l| l.right + l.wrong > 0)
         .collect();
 
     let held_back = judged
@@ -909,7 +908,7 @@ mod tests {
                     topic: topic.map(str::to_owned),
                     outcome,
                     right,
-                    confidence: "n/a",
+                    confidence: "medium",
                     suggestions: Vec::new(),
                 }
             })

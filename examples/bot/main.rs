@@ -58,8 +58,10 @@
 //! top fragments of the unanswered messages (see `fragments.rs`: frequent 2–4-character
 //! substrings, counted once per message, that are at least twice as common in
 //! unanswered as in answered messages), so a shop sees which phrases to add next. `--json` prints one JSON object per message instead:
-//! `line`, `session`, `message`, `topic` (null on fallback), `path`, `kind`, `reply`,
-//! `handoff`, `truncated`, and `hits` (`keyword`, `topic`, `kind`, `start` and `end`
+//! `line`, `session`, `message`, `topic` (null on fallback and when held back), `path`,
+//! `kind`, `reply`, `confidence` (`low`, `medium`, `high`), `held_back`, `suggestions`
+//! (when held back: `topic`, `confidence`, `text`, best first), `handoff`, `truncated`,
+//! and `hits` (`keyword`, `topic`, `kind`, `start` and `end`
 //! as byte offsets into `message`, and `text`, what the buyer wrote there). Logs over
 //! 5,000 lines show a progress bar on stderr when it is a terminal. What happened to a
 //! message is one of four: answered (a node that is not a handoff node), held back

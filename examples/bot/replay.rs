@@ -241,12 +241,20 @@ pub(crate) struct JsonLine<'a> {
     path: Option<String>,
     kind: kefu::ReplyKind,
     reply: &'a str,
+    confidence: kefu::Confidence,
+    held_back: bool,
+    suggestions: Vec<kefu::Suggestion<'a>>,
     handoff: bool,
     truncated: bool,
     hits: Vec<JsonHit<'a>>,
 }
 
-pub(crate) fn json_line(number: usize, session: &str, message: &str, reply: &Reply<'_>) -> String {
+pub(crate) fn json_line<'a>(
+    number: usize,
+    session: &'a str,
+    message: &'a str,
+    reply: &'a Reply<'_>,
+) -> String {
     let line = JsonLine {
         line: number,
         session,
@@ -255,6 +263,9 @@ pub(crate) fn json_line(number: usize, session: &str, message: &str, reply: &Rep
         path: reply.node().map(|n| n.display_path()),
         kind: reply.kind(),
         reply: reply.text(),
+        confidence: reply.confidence(),
+        held_back: reply.held_back(),
+        suggestions: reply.suggestions(),
         handoff: reply.handoff(),
         truncated: reply.truncated(),
         hits: reply

@@ -148,11 +148,11 @@ impl Stats {
                 handoff: n(Outcome::Handoff),
             },
             topics,
-            confidence: confidence::LEVELS
-                .iter()
-                .filter_map(|&level| {
-                    let replies = self.confidence.get(level).copied().unwrap_or(0);
-                    (replies > 0).then_some(LevelCount { level, replies })
+            confidence: confidence::levels(self.confidence.keys().copied())
+                .into_iter()
+                .map(|level| LevelCount {
+                    level,
+                    replies: self.confidence[level],
                 })
                 .collect(),
             latency: Latency {
