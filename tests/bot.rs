@@ -877,6 +877,9 @@ fn replay_labels_counts_held_back_lines_with_their_suggestions() {
         serde_json::json!([{"level": "low", "replies": 2}, {"level": "high", "replies": 1}])
     );
     let text = run(&["replay", rules, "--labels", labels], b"");
+    assert!(text.stdout.contains(
+        "held back (the engine was not sure enough to answer): 2 lines, 1 with an acceptable topic among the suggestions (✓)"
+    ), "{}", text.stdout);
     assert!(
         text.stdout.contains(
             "  line    2  address  \"能改成周二再发吗 我那天才在家\"  suggested address (low) ✓"

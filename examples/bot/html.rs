@@ -605,9 +605,12 @@ fn held_back(out: &mut String, l: &LabelReport) {
             if h.suggested_right { " ✓" } else { "" }
         );
     }
+    let right = l.held_back.iter().filter(|h| h.suggested_right).count();
     let _ = writeln!(
         out,
-        "</table><p class=explain>✓: a suggestion was right, an agent could send it with one click.</p></section>"
+        "</table><p class=explain>✓: an acceptable topic was among the suggestions ({right} of {}): \
+an agent could send it with one click.</p></section>",
+        l.held_back.len()
     );
 }
 

@@ -734,11 +734,17 @@ pub(crate) fn write_text(out: &mut dyn Write, l: &LabelReport, messages: usize) 
         }
     }
 
+    let suggested_right = l.held_back.iter().filter(|h| h.suggested_right).count();
     writeln!(
         out,
-        "\nheld back (the engine was not sure enough to answer): {} line{}",
+        "\nheld back (the engine was not sure enough to answer): {} line{}{}",
         l.held_back.len(),
-        plural(l.held_back.len())
+        plural(l.held_back.len()),
+        if l.held_back.is_empty() {
+            String::new()
+        } else {
+            format!(", {suggested_right} with an acceptable topic among the suggestions (✓)")
+        }
     )?;
     for h in &l.held_back {
         let s: Vec<String> = h
