@@ -330,6 +330,14 @@ fn replay_json_one_object_per_message_skipping_non_utf8() {
     assert_eq!(first["kind"], "greeting");
     assert_eq!(first["reply"], format!("{GREETING}\nV1 偏大偏小: 标准码"));
     assert_eq!(first["handoff"], false);
+    assert_eq!(
+        (
+            &first["confidence"],
+            &first["held_back"],
+            &first["suggestions"]
+        ),
+        (&"medium".into(), &false.into(), &serde_json::json!([]))
+    );
     let hit = &first["hits"][0];
     assert_eq!(
         (
@@ -388,7 +396,9 @@ fn replay_report_shows_shares_topics_latency_and_fragments() {
     let out = &r.stdout;
     assert!(out.starts_with("replay of tests/fixtures/replay.log: 6 messages, rules tests/fixtures/shop.yaml (测试小店)\n"), "{out}");
     assert!(out.contains("(1 line not UTF-8, skipped)"));
-    assert!(out.contains("answered            4   66.7%"), "{out}");
+    // Four outcomes that add up: the handoff node (human) is a handoff, not an answer.
+    assert!(out.contains("answered            3   50.0%"), "{out}");
+    assert!(out.contains("held back           0    0.0%"), "{out}");
     assert!(out.contains("fallback            2   33.3%"), "{out}");
     assert!(out.contains("handed off          1   16.7%"), "{out}");
     assert!(out.contains("latency of Engine::reply: median "));
@@ -550,4 +560,334 @@ fn a_rule_file_given_twice_or_missing_or_a_replay_that_could_mean_two_things_is_
     assert_eq!(yaml_log.code, 0, "{}", yaml_log.stderr);
     let named = run(&["replay", "--json", SHOP, "--rules", SHOP], b"");
     assert_eq!((named.code, named.stdout), (0, yaml_log.stdout));
+}
+
+// ───────────────────────────── replay --labels ─────────────────────────────
+
+const LABELS: &str = "tests/fixtures/shop-labels.tsv";
+
+/// A file in a fresh temporary directory of this test process.
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kefu-bot-labels-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn replay_labels_reports_precision_recall_topics_confusions_and_groups() {
+    let r = run(&["replay", "--labels", LABELS, "--rules", SHOP], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = &r.stdout;
+    assert!(out.starts_with("replay of tests/fixtures/shop-labels.tsv (labelled): 10 messages, rules tests/fixtures/shop.yaml (测试小店)\n"), "{out}");
+    for line in [
+        "precision of answered   71.4%  5 of 7 answered lines got an acceptable topic",
+        "recall of in-scope      66.7%  4 of 6 in-scope lines",
+        "out of scope handled    66.7%  2 of 3 lines labelled -",
+        "  10 lines: 6 in scope, 3 out of scope (-), 1 either (a|-)",
+        "answered right        5   50.0%",
+        "answered wrong        2   20.0%",
+        "held back             0    0.0%",
+        "fallback              2   20.0%",
+        // 转人工吧 on a `-` line: the handoff node hands over, which is right there.
+        "handed off            1   10.0%",
+        "  size       33.3%     1/3     50.0%     1/2",
+        "  return    100.0%     1/1     50.0%     1/2",
+        "  2 other topics without a mistake",
+        "     1  - → size         \"尺码真好看\"",
+        "     1  return → size    \"尺码不合适要退\"",
+        "     1  size → fallback  \"这件衣服合身吗\"",
+        "  尺码 size           4   75.0%  100.0%   75.0%",
+        "  噪声 noise          3   66.7%    0.0%       -",
+        "held back (the engine was not sure enough to answer): 0 lines",
+    ] {
+        assert!(out.contains(line), "{line:?} in\n{out}");
+    }
+    // The coverage part follows: topics, latency, fragments.
+    assert!(out.contains("latency of Engine::reply: median "), "{out}");
+    assert!(out.contains("售前 › 尺码 (size)"), "{out}");
+}
+
+#[test]
+fn replay_labels_json_is_one_object_with_the_figures() {
+    let r = run(&["replay", SHOP, "--labels", LABELS, "--json"], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON object");
+    assert_eq!(v["report"], "kefu replay");
+    assert_eq!(v["input"], LABELS);
+    assert_eq!(v["coverage"]["messages"], 10);
+    let l = &v["labels"];
+    assert_eq!(
+        l["precision"],
+        serde_json::json!({"value": 5.0 / 7.0, "right": 5, "of": 7})
+    );
+    assert_eq!(
+        (&l["recall"]["right"], &l["recall"]["of"]),
+        (&4.into(), &6.into())
+    );
+    assert_eq!(
+        l["outcomes"],
+        serde_json::json!({"answered_right": 5, "answered_wrong": 2, "held_back": 0, "fallback": 2, "handoff": 1})
+    );
+    assert_eq!(l["per_topic"][0]["topic"], "size", "worst first");
+    assert_eq!(l["per_topic"][0]["path"], "售前 › 尺码");
+    let c = &l["confusions"][1];
+    assert_eq!(
+        (&c["expected"], &c["got"], &c["count"]),
+        (&"return".into(), &"size".into(), &1.into())
+    );
+    assert_eq!(
+        c["examples"][0],
+        serde_json::json!({"line": 10, "label": "return", "message": "尺码不合适要退"})
+    );
+    assert_eq!(l["groups"][0]["group"], "尺码 size");
+    assert_eq!(l["mistakes"].as_array().map(Vec::len), Some(3));
+    assert_eq!(l["mistakes"][0]["outcome"], "fallback");
+    assert_eq!(
+        l["matrix"]["expected"],
+        serde_json::json!(["-", "return", "size"])
+    );
+}
+
+#[test]
+fn replay_labels_with_sessions_keeps_conversations_and_hands_off_after_fallbacks() {
+    let file = temp_file(
+        "sessions.tsv",
+        "# 1\nsize\t尺码怎么选\nsize_fit\t偏大吗\n\n# 2: two fallbacks in a row hand off\n-\t天气\n-\t真热\n",
+    );
+    let file = file.to_str().unwrap();
+    let r = run(
+        &[
+            "replay",
+            "--labels",
+            file,
+            "--rules",
+            SHOP,
+            "--sessions",
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["coverage"]["conversations"], 2);
+    assert_eq!(v["labels"]["recall"]["right"], 2);
+    assert_eq!(
+        v["labels"]["outcomes"],
+        serde_json::json!({"answered_right": 2, "answered_wrong": 0, "held_back": 0, "fallback": 1, "handoff": 1})
+    );
+    assert_eq!(v["labels"]["out_of_scope_handled"]["right"], 2);
+}
+
+#[test]
+fn replay_labels_thresholds_exit_1_when_not_met() {
+    let ok = run(
+        &[
+            "replay",
+            "--labels",
+            LABELS,
+            "--rules",
+            SHOP,
+            "--min-precision",
+            "0.7",
+            "--min-recall",
+            "0.6",
+        ],
+        b"",
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let low = run(
+        &[
+            "replay",
+            "--labels",
+            LABELS,
+            "--rules",
+            SHOP,
+            "--min-precision",
+            "0.8",
+            "--min-recall",
+            "0.9",
+        ],
+        b"",
+    );
+    assert_eq!(low.code, 1);
+    assert_eq!(
+        low.stderr,
+        "tests/fixtures/shop-labels.tsv: precision of answered 71.4% (5 of 7) is below --min-precision 0.8\n\
+         tests/fixtures/shop-labels.tsv: recall of in-scope 66.7% (4 of 6) is below --min-recall 0.9\n"
+    );
+    assert!(
+        low.stdout.contains("precision of answered"),
+        "the report still prints"
+    );
+    let bad = run(
+        &["replay", "--labels", LABELS, "--min-precision", "1.5"],
+        b"",
+    );
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("not a share from 0 to 1"),
+        "{}",
+        bad.stderr
+    );
+    let without = run(&["replay", LOG, "--min-recall", "0.5"], b"");
+    assert_eq!(without.code, 2);
+    assert!(without.stderr.contains("--labels"), "{}", without.stderr);
+}
+
+#[test]
+fn replay_labels_refuses_bad_lines_unknown_topics_and_a_log() {
+    let no_tab = temp_file("no-tab.tsv", "size\t尺码\n# fine\nsize 尺码怎么选\n");
+    let unknown = temp_file("unknown.tsv", "size|sizes\t尺码\n");
+    for (file, says) in [
+        (
+            &no_tab,
+            ":3: not label<TAB>message: no tab between the label and the message",
+        ),
+        (&unknown, ":1: unknown topic 'sizes' in the label"),
+    ] {
+        let f = file.to_str().unwrap();
+        let r = run(&["replay", "--labels", f, "--rules", SHOP], b"");
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "error: {f}{says}{}",
+                if says.contains("unknown") {
+                    ": the rules have no node with this topic\n"
+                } else {
+                    "\n"
+                }
+            )
+        );
+        assert!(r.stdout.is_empty());
+    }
+    let r = run(&["replay", LOG, "--labels", LABELS], b"");
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with(
+            "error: --labels replaces the log, and tests/fixtures/replay.log is given as one"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn replay_html_embeds_the_json_and_escapes_buyer_text() {
+    let hostile = temp_file(
+        "hostile.tsv",
+        // Both are mistakes, so the page shows them as examples.
+        "size\t</script><script>document.title='pwned'</script>\n\
+         -\t尺码 <img src=x onerror=alert(1)> & \"引号\"\n",
+    );
+    let hostile = hostile.to_str().unwrap();
+    let page = hostile.replace(".tsv", ".html");
+    let r = run(
+        &[
+            "replay", "--labels", hostile, "--rules", SHOP, "--json", "--html", &page,
+        ],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(!html.contains("<img src=x"), "buyer text is escaped");
+    assert!(html.contains("尺码 &lt;img src=x onerror=alert(1)&gt; &amp; &quot;引号&quot;"));
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "the JSON and the marker script only"
+    );
+    let blob = html
+        .split("<script type=\"application/json\" id=\"kefu-report\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .expect("the embedded JSON");
+    let embedded: serde_json::Value = serde_json::from_str(blob).unwrap();
+    let printed: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(embedded, printed, "the page embeds what --json prints");
+    assert_eq!(
+        embedded["labels"]["mistakes"][0]["message"],
+        "</script><script>document.title='pwned'</script>"
+    );
+
+    // Without --labels the page is the coverage report of a log.
+    let log_page = hostile.replace(".tsv", "-log.html");
+    let r = run(&["replay", LOG, "--rules", SHOP, "--html", &log_page], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = std::fs::read_to_string(&log_page).unwrap();
+    assert!(html.contains("data-key=\"coverage.outcomes.answered\" data-value=\"3\""));
+    assert!(!html.contains("id=\"confusion\""));
+}
+
+/// Rules that hold back a reply kefu is not sure of (`reading.answer_at: medium`).
+const UNSURE_RULES: &str = r#"
+shop: { name: 衣见 }
+first_reply: { greeting: ["亲,您好"] }
+reading: { answer_at: medium }
+presale:
+  - { topic: stock, keywords: [有货], whole: [有货吗], reply: ["有货的亲"] }
+  - { topic: address, keywords: [改成], reply: ["地址在订单详情里改哦"] }
+fallback: { reply: ["亲,稍等,马上为您解答"], handoff_after: 0 }
+"#;
+
+#[test]
+fn replay_labels_counts_held_back_lines_with_their_suggestions() {
+    let rules = temp_file("unsure.yaml", UNSURE_RULES);
+    let labels = temp_file(
+        "unsure.tsv",
+        "stock\t有货吗\naddress\t能改成周二再发吗 我那天才在家\n-\t颜色能改成别的吗 我再想想 不急的\n",
+    );
+    let (rules, labels) = (rules.to_str().unwrap(), labels.to_str().unwrap());
+    let r = run(&["replay", rules, "--labels", labels, "--json"], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let l = &v["labels"];
+    assert_eq!(
+        l["outcomes"],
+        serde_json::json!({"answered_right": 1, "answered_wrong": 0, "held_back": 2, "fallback": 0, "handoff": 0})
+    );
+    // Held back on a line that needs an answer is a miss; on a `-` line it is right.
+    assert_eq!(
+        (&l["recall"]["right"], &l["recall"]["of"]),
+        (&1.into(), &2.into())
+    );
+    assert_eq!(l["out_of_scope_handled"]["right"], 1);
+    assert_eq!(
+        l["held_back"][0],
+        serde_json::json!({
+            "line": 2, "label": "address", "message": "能改成周二再发吗 我那天才在家",
+            "confidence": "low",
+            "suggestions": [{"topic": "address", "text": "地址在订单详情里改哦", "confidence": "low"}],
+            "suggested_right": true
+        })
+    );
+    assert_eq!(l["held_back"][1]["suggested_right"], false);
+    assert_eq!(
+        (&l["confusions"][0]["expected"], &l["confusions"][0]["got"]),
+        (&"address".into(), &"held back".into())
+    );
+    assert_eq!(
+        l["confidence"],
+        serde_json::json!([{"level": "low", "right": 1, "wrong": 1}, {"level": "high", "right": 1, "wrong": 0}])
+    );
+    assert_eq!(
+        v["coverage"]["confidence"],
+        serde_json::json!([{"level": "low", "replies": 2}, {"level": "high", "replies": 1}])
+    );
+    let text = run(&["replay", rules, "--labels", labels], b"");
+    assert!(text.stdout.contains(
+        "held back (the engine was not sure enough to answer): 2 lines, 1 with an acceptable topic among the suggestions (✓)"
+    ), "{}", text.stdout);
+    assert!(
+        text.stdout.contains(
+            "  line    2  address  \"能改成周二再发吗 我那天才在家\"  suggested address (low) ✓"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(text
+        .stdout
+        .contains("confidence of the lines: low 1 right / 1 wrong, high 1 right / 0 wrong"));
 }

@@ -25,7 +25,9 @@ replay takes the chat log as LOG, after the rule file (replay FILE LOG) or as --
   bot check my.yaml              bot check --rules my.yaml
   bot replay chat.log            bot replay chat.log --rules my.yaml
   bot replay my.yaml chat.log    bot replay --rules my.yaml --log chat.log
-Exit codes: 0 done; 1 invalid rules, a failed test or a denied warning; 2 the bot could not run."
+  bot replay --labels labelled.tsv [--rules my.yaml] [--min-precision 0.9] [--min-recall 0.7]
+Exit codes: 0 done; 1 invalid rules, a failed test, a denied warning or a labelled replay below \
+its thresholds; 2 the bot could not run."
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -44,7 +46,7 @@ pub(crate) enum Command {
     /// Run a rule file's tests: cases (FILE or --rules FILE)
     Test(TestArgs),
     /// Answer every line of a chat log and report coverage: LOG [--rules FILE], or
-    /// FILE LOG
+    /// FILE LOG; or measure the rules on labelled messages: --labels FILE [--rules FILE]
     Replay(ReplayArgs),
     /// Show the payment reminder plan (催付) for an unpaid order.
     /// Rules: FILE, --rules FILE, or the bundled rules/apparel.yaml
@@ -171,6 +173,20 @@ pub(crate) struct ReplayArgs {
     /// Consecutive lines are one conversation, a blank line ends it
     #[arg(long)]
     pub(crate) sessions: bool,
+    /// Replay labelled messages instead of a log (label<TAB>message lines) and report
+    /// precision, recall, per-topic figures and confusions; --json prints them as one
+    /// object
+    #[arg(long, value_name = "FILE")]
+    pub(crate) labels: Option<PathBuf>,
+    /// Also write the report as a self-contained HTML page
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+    /// With --labels: exit 1 when the precision of answered is below P (0 to 1)
+    #[arg(long, value_name = "P", requires = "labels", value_parser = parse_share)]
+    pub(crate) min_precision: Option<f64>,
+    /// With --labels: exit 1 when the recall of in-scope lines is below R (0 to 1)
+    #[arg(long, value_name = "R", requires = "labels", value_parser = parse_share)]
+    pub(crate) min_recall: Option<f64>,
 }
 
 #[derive(Args)]
@@ -257,6 +273,40 @@ impl LogFiles {
         let forms = format!("bot {sub} FILE LOG, or bot {sub} LOG --rules FILE");
         Ok((one_rule_file(&forms, rules, named_rules)?, log))
     }
+
+    /// The rule file alone, for `bot SUB --labels FILE` (the labelled file replaces the
+    /// log): `FILE` or `--rules FILE`; a log is refused.
+    pub(crate) fn rules_only(&self, sub: &str) -> Result<Option<&Path>, Fatal> {
+        let positional: Vec<&Path> = [&self.first, &self.second]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .collect();
+        let log = match (positional.as_slice(), self.log.as_deref()) {
+            (_, Some(log)) => Some(log),
+            ([], None) => None,
+            ([file], None) if looks_like_rules(file) => None,
+            ([file], None) => Some(*file),
+            ([_, log, ..], None) => Some(*log),
+        };
+        if let Some(log) = log {
+            return Err(Fatal::Msg(format!(
+                "--labels replaces the log, and {} is given as one: bot {sub} --labels FILE \
+                 [--rules RULES], or bot {sub} RULES --labels FILE",
+                log.display()
+            )));
+        }
+        let forms =
+            format!("bot {sub} RULES --labels FILE, or bot {sub} --labels FILE --rules RULES");
+        one_rule_file(&forms, positional.first().copied(), self.rules.as_deref())
+    }
+}
+
+/// A share from 0 to 1 (`0.9`).
+pub(crate) fn parse_share(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| (0.0..=1.0).contains(v))
+        .ok_or_else(|| format!("'{s}' is not a share from 0 to 1, e.g. 0.9"))
 }
 
 pub(crate) fn parse_time(s: &str) -> Result<SystemTime, String> {

@@ -6,7 +6,9 @@
 //! cargo run --example bot -- chat my.yaml --explain
 //! cargo run --example bot -- check my.yaml [--deny-warnings] [--allow KIND] [--now TIME]
 //! cargo run --example bot -- test my.yaml [--failures-only]
-//! cargo run --example bot -- replay chat.log [--rules my.yaml] [--json] [--sessions]
+//! cargo run --example bot -- replay chat.log [--rules my.yaml] [--json] [--sessions] [--html report.html]
+//! cargo run --example bot -- replay --labels labelled.tsv [--rules my.yaml] [--sessions] [--json] \
+//!     [--html report.html] [--min-precision 0.9] [--min-recall 0.7]
 //! cargo run --example bot -- mine chat.jsonl [--rules my.yaml] [--out new.yaml] [--html report.html] [--ignore FILE]
 //! cargo run --example bot -- remind [my.yaml] --order-id 123 --amount 399.00 \
 //!     --created 2026-11-25T10:00+08:00 --closes 2026-11-26T10:00+08:00 --buyer 小王 \
@@ -53,13 +55,32 @@
 //! node, of fallbacks and of handoffs; answers per topic as a bar chart (with the
 //! number of messages in which the topic was hit, chosen or not), and topics
 //! never used; the time of `Engine::reply` per message (median, p99, max); and the
-//! top fragments of the unanswered messages (see [`fragments`]: frequent 2–4-character
+//! top fragments of the unanswered messages (see `fragments.rs`: frequent 2–4-character
 //! substrings, counted once per message, that are at least twice as common in
 //! unanswered as in answered messages), so a shop sees which phrases to add next. `--json` prints one JSON object per message instead:
-//! `line`, `session`, `message`, `topic` (null on fallback), `path`, `kind`, `reply`,
-//! `handoff`, `truncated`, and `hits` (`keyword`, `topic`, `kind`, `start` and `end`
+//! `line`, `session`, `message`, `topic` (null on fallback and when held back), `path`,
+//! `kind`, `reply`, `confidence` (`low`, `medium`, `high`), `held_back`, `suggestions`
+//! (when held back: `topic`, `confidence`, `text`, best first), `handoff`, `truncated`,
+//! and `hits` (`keyword`, `topic`, `kind`, `start` and `end`
 //! as byte offsets into `message`, and `text`, what the buyer wrote there). Logs over
-//! 5,000 lines show a progress bar on stderr when it is a terminal.
+//! 5,000 lines show a progress bar on stderr when it is a terminal. What happened to a
+//! message is one of four: answered (a node that is not a handoff node), held back
+//! (the engine was not sure: the fallback, with suggestions), fallback (nothing
+//! matched), handed off (a handoff node, or fallbacks in a row).
+//!
+//! **replay --labels FILE** replays labelled messages instead of a log: lines
+//! `label<TAB>message` (`#` comments, `# ── heading` starts a group, a blank line ends
+//! a conversation with `--sessions`; a line without a tab, or a label naming a topic
+//! the rules lack, is an error naming `FILE:LINE`). A label is a topic id, `a|b`
+//! (either), `-` (nothing should answer: a fallback, held-back reply or handoff is
+//! right there) or `a|-`. The report adds the precision of answered lines, the recall
+//! of in-scope lines (no `-`), the out-of-scope lines handled, per-topic precision and
+//! recall (worst first), the confusion pairs (expected → got, with examples), the
+//! figures of each group and the held-back lines; see `labels.rs` and docs/REPORT.md.
+//! `--json` then prints the whole report as one JSON object (docs/REPORT.md has the
+//! schema). `--min-precision P` and `--min-recall R` make the bot exit 1 when a figure
+//! is below (for CI). `--html FILE`, with or without `--labels`, also writes the report
+//! as one self-contained page, with the JSON embedded (see `html.rs`).
 //!
 //! **mine.** Proposes quick phrases from a log of buyer–agent conversations (JSON
 //! Lines or `买家:`/`客服:` text), taking the log and the rule file as `replay` does:
@@ -76,15 +97,18 @@
 //! every `--every` (default 5m) and sends what it says, starting with nothing sent:
 //! one line per reminder, then why it stopped, so a shop sees its policy at work.
 //!
-//! Exit codes: 0 done; 1 the rules are invalid, a test failed, or a warning was
-//! denied; 2 the bot could not run (bad arguments, a missing or unreadable file, an
+//! Exit codes: 0 done; 1 the rules are invalid, a test failed, a warning was denied,
+//! or a labelled replay is below `--min-precision` or `--min-recall`; 2 the bot could not run (bad arguments, a missing or unreadable file, an
 //! empty log).
 
 mod chat;
 mod check;
 mod cli;
+mod confidence;
 mod display;
 mod fragments;
+mod html;
+mod labels;
 mod mine;
 mod remind;
 mod replay;
