@@ -26,6 +26,7 @@ use crate::shop::hours::NextOpen;
 use crate::shop::payment::render_pay_by;
 use crate::shop::products::{Mention, Product};
 use crate::template::{Captures, Facts as ProductFacts, Template, Vars};
+use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 /// What one message gets, decided without changing anything. A [`Reply`](super::Reply)
@@ -55,7 +56,7 @@ pub(crate) struct Decision<'e> {
     /// the fallback path, and `suggestions` are for a human agent.
     pub(crate) held_back: bool,
     /// The best candidates and their rendered replies, when held back.
-    pub(crate) suggestions: Suggestions,
+    pub(crate) suggestions: Suggestions<'e>,
     /// What reading the message found, and the keyword hits it dropped.
     pub(crate) facts: Facts,
     pub(crate) dropped: Vec<Dropped>,
@@ -92,11 +93,23 @@ impl Decision<'_> {
 }
 
 /// What a held-back reply suggests to a human agent: the best nodes, each with its
-/// confidence and the span of its rendered reply in `text` (one allocation for all).
+/// confidence and the variant it would send. Rendered only when asked for
+/// ([`Reply::suggestions`](super::Reply::suggestions)): a host that does not show
+/// them does not pay for them.
 #[derive(Debug, Default)]
-pub(crate) struct Suggestions {
-    pub(crate) items: Vec<(NodeId, Confidence, std::ops::Range<usize>)>,
-    pub(crate) text: String,
+pub(crate) struct Suggestions<'e> {
+    pub(crate) best: [Option<Suggested<'e>>; 3],
+    /// The captures the variants read (the session's and this message's), kept only
+    /// when there are some.
+    pub(crate) captures: BTreeMap<String, String>,
+}
+
+/// One suggestion: the node, how sure the engine is of it, the variant it would send.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Suggested<'e> {
+    pub(crate) node: NodeId,
+    pub(crate) confidence: Confidence,
+    pub(crate) template: &'e Template,
 }
 
 /// How a reply opens: its kind, the greeting's variant and the notice added to it.
@@ -378,6 +391,16 @@ impl Engine {
             let words = chars.saturating_sub(ascii);
             let (selection, hits) = (&d.selection, d.hits.as_slice());
             d.suggestions = self.suggestions(selection, hits, words, &facts, &want, vars, &memory);
+            if !(update.captures.is_empty() && session.captures().is_empty()) {
+                let mut captures = session.captures().clone();
+                captures.extend(
+                    update
+                        .captures
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), v.clone())),
+                );
+                d.suggestions.captures = captures;
+            }
         }
 
         d.truncated = truncated;
@@ -475,11 +498,11 @@ impl Engine {
         })
     }
 
-    /// The best candidates (at most three), each with its confidence and the reply it
-    /// would send, for a human agent to pick from.
+    /// The best candidates (at most three), each with its confidence and the variant
+    /// it would send, for a human agent to pick from.
     #[allow(clippy::too_many_arguments)]
-    fn suggestions<F: FnOnce() -> u32>(
-        &self,
+    fn suggestions<'e, F: FnOnce() -> u32>(
+        &'e self,
         selection: &Selection,
         hits: &[RawHit],
         chars: u32,
@@ -487,21 +510,20 @@ impl Engine {
         want: &Want,
         vars: Vars<'_>,
         memory: &impl Fn(u32) -> Memory<F>,
-    ) -> Suggestions {
+    ) -> Suggestions<'e> {
         let inner = &*self.0;
         let all = selection.candidates.as_slice();
+        let mut out = Suggestions::default();
         // The best three, best first, without a list: at most three passes.
-        let mut best: [Option<Candidate>; 3] = [None; 3];
-        for slot in 0..best.len() {
-            let taken = |c: &Candidate| best[..slot].iter().flatten().any(|b| b.node == c.node);
-            best[slot] = all
+        for slot in 0..out.best.len() {
+            let taken = |c: &Candidate| out.best[..slot].iter().flatten().any(|b| b.node == c.node);
+            let Some(c) = all
                 .iter()
                 .filter(|c| !taken(c))
                 .max_by(|a, b| a.score.cmp_rank(&b.score))
-                .copied();
-        }
-        let mut out = Suggestions::default();
-        for c in best.iter().flatten() {
+            else {
+                break;
+            };
             let Some(node) = inner.rules.nodes.get(c.node.index()) else {
                 continue;
             };
@@ -512,15 +534,14 @@ impl Engine {
             let pattern = has_pattern(hits, c.node);
             let (confidence, _) =
                 reading::assess(c, runner, &inner.node_info, chars, facts, pattern);
-            let Some(pick) = compose::pick(&node.reply, node.key, want, vars, memory(node.key))
-            else {
-                continue;
-            };
-            let start = out.text.len();
-            if let Some(t) = node.reply.get(pick.index) {
-                t.render_into(vars, &mut out.text);
-            }
-            out.items.push((c.node, confidence, start..out.text.len()));
+            let pick = compose::pick(&node.reply, node.key, want, vars, memory(node.key));
+            out.best[slot] = pick
+                .and_then(|p| node.reply.get(p.index))
+                .map(|template| Suggested {
+                    node: c.node,
+                    confidence,
+                    template,
+                });
         }
         out
     }
@@ -575,7 +596,7 @@ impl Engine {
                 update.captures.push((name, clean_text(value)));
             }
         }
-        d.facts = reading::interpret(scan, &inner.node_info, &rules.reading, &mut d.dropped);
+        d.facts = reading::interpret(scan, text, &inner.node_info, &rules.reading, &mut d.dropped);
         let stage = session.stage();
         select::select(&inner.node_info, scan, work, stage, last, &mut d.selection);
         // Kept raw (and inline when few): `Reply::hits` resolves them when asked.

@@ -13,6 +13,7 @@ use crate::pipeline::select::{Candidate, Score, ScorePart};
 use crate::pipeline::tree::{self, Node, TermKind};
 use crate::rules::RuleSet;
 use crate::shop::products::ProductRef;
+use crate::template::{Captures, Facts as ProductFacts, Vars};
 use std::fmt;
 use std::ops::Range;
 
@@ -406,14 +407,26 @@ impl<'e> Reply<'e> {
     /// candidates, at most three, best first, each with its rendered reply. Empty
     /// unless the reply was [held back](Reply::held_back).
     pub fn suggestions(&self) -> Vec<Suggestion<'_>> {
-        let rules = self.rules;
         let s = &self.d.suggestions;
-        s.items
+        let vars = Vars {
+            captures: Captures::stored(&s.captures),
+            extra: &[],
+            product: self.d.product.map(|p| p as &dyn ProductFacts),
+        };
+        s.best
             .iter()
-            .map(|(id, confidence, span)| Suggestion {
-                node: NodeRef { rules, id: *id },
-                confidence: *confidence,
-                text: s.text.get(span.clone()).unwrap_or(""),
+            .flatten()
+            .map(|x| {
+                let mut text = String::new();
+                x.template.render_into(vars, &mut text);
+                Suggestion {
+                    node: NodeRef {
+                        rules: self.rules,
+                        id: x.node,
+                    },
+                    confidence: x.confidence,
+                    text,
+                }
             })
             .collect()
     }
@@ -421,11 +434,11 @@ impl<'e> Reply<'e> {
 
 /// A reply kefu would have sent, for a human agent to pick: see
 /// [`Reply::suggestions`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Suggestion<'r> {
     node: NodeRef<'r>,
     confidence: Confidence,
-    text: &'r str,
+    text: String,
 }
 
 impl<'r> Suggestion<'r> {
@@ -442,8 +455,8 @@ impl<'r> Suggestion<'r> {
         self.confidence
     }
     /// The reply it would send.
-    pub fn text(&self) -> &'r str {
-        self.text
+    pub fn text(&self) -> &str {
+        &self.text
     }
 }
 
@@ -453,7 +466,7 @@ impl serde::Serialize for Suggestion<'_> {
         let mut st = ser.serialize_struct("Suggestion", 3)?;
         st.serialize_field("topic", self.topic())?;
         st.serialize_field("confidence", &self.confidence)?;
-        st.serialize_field("text", self.text)?;
+        st.serialize_field("text", &self.text)?;
         st.end()
     }
 }

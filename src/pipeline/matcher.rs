@@ -267,9 +267,10 @@ pub(crate) struct Scan {
     /// Every occurrence of a `whole:` keyword (reading decides whether they make the
     /// whole message).
     pub(crate) wholes: Vec<RawHit>,
-    /// Negators, as spans in chars.
-    pub(crate) negators: Vec<(u32, u32)>,
-    /// Protected words (`reading.words`, question frames), as spans in chars.
+    /// Negators, in the order they end.
+    pub(crate) negators: Vec<NegatorHit>,
+    /// Protected words (`reading.words`; reading adds the question frames), as spans
+    /// in chars, in the order they end.
     pub(crate) words: Vec<(u32, u32)>,
     /// Follow-up phrases, in the order they end.
     pub(crate) followups: Vec<FollowupHit>,
@@ -278,18 +279,16 @@ pub(crate) struct Scan {
     /// Clause breaks: the positions (in kept chars) before which a space or a
     /// punctuation mark was skipped.
     pub(crate) breaks: Vec<u32>,
+    /// How many of `hits` the automaton found: they come first, in the order they end
+    /// (patterns' hits follow them).
+    pub(crate) term_hits: usize,
     /// The first and last kept chars (normalized).
     pub(crate) first: Option<char>,
     pub(crate) last: Option<char>,
-    /// ASCII digits among the kept chars.
-    pub(crate) digits: u32,
     /// ASCII letters and digits among the kept chars (links, order cards, sizes).
     pub(crate) ascii: u32,
-    /// Positions (in kept chars) of each 吗: the ends of questions.
-    pub(crate) questions: Vec<u32>,
-    /// A buffer reading reuses for the spans of known words (and the node of a
-    /// keyword).
-    pub(crate) known: Vec<(u32, u32, Option<NodeId>)>,
+    /// A buffer reading reuses: the hits it drops (index, and the span that drops it).
+    pub(crate) marks: Vec<(u32, u32, u32)>,
     /// Original byte span of the last kept chars, by char position modulo its length.
     ring: Vec<(u32, u32)>,
 }
@@ -324,11 +323,10 @@ impl Scan {
         self.followups.clear();
         self.slots.clear();
         self.breaks.clear();
+        self.term_hits = 0;
         self.first = None;
         self.last = None;
-        self.digits = 0;
         self.ascii = 0;
-        self.questions.clear();
     }
 }
 
@@ -396,14 +394,7 @@ struct Walk<'a> {
     mask: usize,
     skipped: &'a mut Skipped,
     breaks: &'a mut Vec<u32>,
-    /// A不A / A没A questions (会不会, 有没有), as spans: protected words.
-    frames: &'a mut Vec<(u32, u32)>,
-    /// Positions of 吗.
-    questions: &'a mut Vec<u32>,
-    /// The first and last kept chars, and the digits and ASCII chars kept.
-    first: Option<char>,
-    last: Option<char>,
-    digits: u32,
+    /// ASCII chars kept.
     ascii: u32,
 }
 
@@ -413,7 +404,6 @@ impl Walk<'_> {
     #[inline(always)]
     fn kept(&mut self, mut step: impl FnMut(char, u32, &[(u32, u32)])) -> u32 {
         let mut chars: u32 = 0;
-        let mut before_last = '\0';
         for (pos, c) in self.text.char_indices() {
             let Some(k) = normalize_char(c) else {
                 self.skipped.skipped(c, chars, self.breaks);
@@ -421,25 +411,20 @@ impl Walk<'_> {
             };
             self.skipped.run = 0;
             self.ring[chars as usize & self.mask] = (pos as u32, (pos + c.len_utf8()) as u32);
-            if chars == 0 {
-                self.first = Some(k);
-            }
-            // Two chars back and the one before: A不A, A没A (a question, not a negation).
-            if k == before_last && (self.last == Some('不') || self.last == Some('没')) {
-                self.frames.push((chars - 2, chars + 1));
-            }
-            if k == '吗' {
-                self.questions.push(chars);
-            }
-            before_last = self.last.unwrap_or('\0');
             chars += 1;
-            self.digits += u32::from(k.is_ascii_digit());
             self.ascii += u32::from(k.is_ascii());
-            self.last = Some(k);
             step(k, chars, self.ring);
         }
         chars
     }
+}
+
+/// A negator's span in chars and in the original text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NegatorHit {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    pub(crate) orig: Span,
 }
 
 const TOO_MANY: &str = "more nodes, terms or products than kefu can number (2^32)";
@@ -620,7 +605,9 @@ impl Matcher {
                 out.signals.segments |= 1u8.checked_shl(e.target).unwrap_or(0)
             }
             EntryKind::Term(TermKind::Anger) => out.signals.anger = true,
-            EntryKind::Term(TermKind::Negator) => out.negators.push((start, end)),
+            EntryKind::Term(TermKind::Negator) => {
+                out.negators.push(NegatorHit { start, end, orig })
+            }
             EntryKind::Term(TermKind::Word) => out.words.push((start, end)),
             EntryKind::Term(TermKind::Followup) => out.followups.push(FollowupHit {
                 node: (e.target != NO_NODE).then_some(NodeId::from_raw(e.target)),
@@ -673,19 +660,12 @@ impl Matcher {
         };
         let mut skipped = Skipped::default();
         let mut breaks = std::mem::take(&mut out.breaks);
-        let mut frames = std::mem::take(&mut out.words);
-        let mut questions = std::mem::take(&mut out.questions);
         let mut walk = Walk {
             text,
             ring: &mut ring,
             mask,
             skipped: &mut skipped,
             breaks: &mut breaks,
-            frames: &mut frames,
-            questions: &mut questions,
-            first: None,
-            last: None,
-            digits: 0,
             ascii: 0,
         };
         let chars = match &self.automaton {
@@ -726,18 +706,12 @@ impl Matcher {
             },
             Automaton::None => walk.kept(|_, _, _| {}),
         };
-        let (first, last, digits, ascii) = (walk.first, walk.last, walk.digits, walk.ascii);
+        out.ascii = walk.ascii;
         out.ring = ring;
         out.breaks = breaks;
-        out.questions = questions;
-        // The A不A questions join the protected words the automaton found.
-        frames.append(&mut out.words);
-        out.words = frames;
         out.chars = chars;
-        out.first = first;
-        out.last = last;
-        out.digits = digits;
-        out.ascii = ascii;
+        out.first = text.chars().find_map(normalize_char);
+        out.last = text.chars().rev().find_map(normalize_char);
         out.signals.question_marks = skipped.longest;
         out.link_marks = skipped.link_marks;
         // A keyword (or exclude word) inside a product's name is part of the name: 羊毛
@@ -761,9 +735,10 @@ impl Matcher {
             let mut spans = veto_spans.iter();
             vetoed.retain(|_| spans.next().is_none_or(|&(s, e)| !inside(s, e)));
             // A negator or a slot value inside a name is part of the name too.
-            negators.retain(|&(s, e)| !inside(s, e));
+            negators.retain(|n| !inside(n.start, n.end));
             slots.retain(|v| !inside(v.chars.start, v.chars.end));
         }
+        out.term_hits = out.hits.len();
 
         let Some(set) = &self.regex_set else { return };
         // Most messages match no pattern; `is_match` stops early and skips the costlier
@@ -1017,11 +992,11 @@ mod tests {
     }
 
     #[test]
-    fn the_scan_notes_clause_breaks_the_frame_and_digits() {
+    fn the_scan_notes_clause_breaks_the_frame_and_ascii_chars() {
         let s = scan(MatcherKind::Daachorse, &[], "那，白色 呢？165");
         // 那|白色|呢165: breaks before kept char 1 (，) and 3 (space); ？ is before 1 too.
         assert_eq!(s.breaks, vec![1, 3, 4]);
-        assert_eq!((s.first, s.last, s.digits), (Some('那'), Some('5'), 3));
+        assert_eq!((s.first, s.last, s.ascii), (Some('那'), Some('5'), 3));
         assert!(s.framed());
         let plain = scan(MatcherKind::Daachorse, &[], "白色有货吗");
         assert!(plain.breaks.is_empty() && !plain.framed());

@@ -6,6 +6,7 @@
 //! the rule set or the message's length). Never reads a session.
 
 use crate::basics::ids::NodeId;
+use crate::basics::normalize::normalize_char;
 use crate::pipeline::matcher::{RawHit, Scan, Via};
 use crate::pipeline::select::{Candidate, NodeInfo, ScorePart};
 use crate::pipeline::tree::ReadingTerm;
@@ -304,12 +305,14 @@ pub(crate) enum DropReason {
     Cut { start: u32, end: u32 },
 }
 
-/// Reads the scan: small talk as a whole, word sense, negation, the follow-up frame.
-/// Hits dropped are moved to `dropped`. Near-linear in the hits: every lookup is a
-/// binary search in a sorted list, so a hostile message repeating a keyword costs no
-/// more than its length.
+/// Reads the scan of `text`: small talk as a whole, word sense, negation, the
+/// follow-up frame. Hits dropped are moved to `dropped`. Near-linear in the hits:
+/// every lookup is a binary search in a list the scan found in order, so a hostile
+/// message repeating a keyword costs no more than its length; the common message
+/// (nothing cut, no negator before a keyword) is settled by the lookups alone.
 pub(crate) fn interpret(
     scan: &mut Scan,
+    text: &str,
     info: &[NodeInfo],
     reading: &Reading,
     dropped: &mut Vec<Dropped>,
@@ -325,10 +328,11 @@ pub(crate) fn interpret(
     };
     facts.small_talk = small_talk(scan);
     if !scan.hits.is_empty() && !facts.small_talk {
+        question_frames(scan, text);
         facts.cut = word_sense(scan, dropped);
-        facts.negated = negation(scan, info, reading.negation_window, dropped);
+        facts.negated = negation(scan, text, info, reading.negation_window, dropped);
     }
-    facts.only_slots = facts.framed && scan.chars <= MAX_SLOT_CHARS && only_slots(scan);
+    facts.only_slots = facts.framed && scan.chars <= MAX_SLOT_CHARS && only_slots(scan, text);
     facts
 }
 
@@ -399,6 +403,33 @@ fn between<T>(sorted: &[T], key: impl Fn(&T) -> u32, lo: u32, hi: u32) -> &[T] {
     sorted.get(a..b.max(a)).unwrap_or(&[])
 }
 
+/// Adds the A不A questions (会不会, 有没有: a one-char negator between two equal
+/// chars) to the protected words: they ask, they do not negate. Looked for around
+/// the one-char negators the scan found, in the text itself.
+fn question_frames(scan: &mut Scan, text: &str) {
+    let Scan {
+        negators, words, ..
+    } = scan;
+    let before = words.len();
+    for n in negators.iter().filter(|n| n.end - n.start == 1) {
+        let around = (
+            text.get(..n.orig.start as usize),
+            text.get(n.orig.end as usize..),
+        );
+        let (Some(head), Some(tail)) = around else {
+            continue;
+        };
+        let prev = head.chars().rev().find_map(normalize_char);
+        let next = tail.chars().find_map(normalize_char);
+        if prev.is_some() && prev == next && n.start > 0 {
+            words.push((n.start - 1, n.end + 1));
+        }
+    }
+    if words.len() > before {
+        words.sort_unstable_by_key(|w| w.1);
+    }
+}
+
 /// Drops keyword hits that cut a word in two: a hit whose end falls inside a word
 /// that goes on past it, taking at most half of that word (怎么配|送 with 配送, 能到|账
 /// with 到账), or that lies inside a longer protected word (礼品 in 礼品卡). The words:
@@ -411,67 +442,91 @@ fn word_sense(scan: &mut Scan, dropped: &mut Vec<Dropped>) -> u32 {
     let Scan {
         hits,
         words,
-        known,
         vetoed,
+        marks,
+        term_hits,
         ..
     } = scan;
-    let short = |h: &RawHit| is_keyword(h) && h.chars.end - h.chars.start <= WORD_CHARS;
-    // Nothing to cut with: no protected word, and no short keyword beside another hit.
-    if words.is_empty() && (hits.len() < 2 || !hits.iter().any(short)) {
+    // Nothing to cut with: no protected word, and no two keyword hits.
+    let found = (*term_hits).min(hits.len());
+    if words.is_empty() && found < 2 {
         return 0;
     }
     // Sorted and unique (as selection wants them too), to look up.
     vetoed.sort_unstable();
     vetoed.dedup();
-    known.clear();
-    known.extend(
-        hits.iter()
-            .filter(|h| short(h) && vetoed.binary_search(&h.node).is_err())
-            .map(|h| (h.chars.start, h.chars.end, Some(h.node))),
-    );
-    known.extend(words.iter().map(|&(s, e)| (s, e, None)));
-    if known.is_empty() {
-        return 0;
-    }
-    known.sort_unstable_by_key(|w| w.0);
     let longest_word = words.iter().map(|&(s, e)| e - s).max().unwrap_or(0);
-    let known = &*known;
+    let in_order = hits.get(..found).unwrap_or(&[]);
+    let words = &*words;
+    let vetoed = &*vetoed;
     // The word `h` cuts, if any.
     let cuts = |h: &RawHit| -> Option<(u32, u32)> {
         if !is_keyword(h) {
             return None;
         }
         let (s, e) = (h.chars.start, h.chars.end);
-        // Words starting inside the hit (after its first char) and ending past it.
-        let crossing = between(known, |w| w.0, s + 1, e.saturating_sub(1))
+        // A word starting inside the hit (after its first char), ending past it, of
+        // which the hit takes at most half.
+        let crosses = |ws: u32, we: u32| s < ws && ws < e && we > e && (e - ws) * 2 <= we - ws;
+        // Another node's short keyword (ending at most WORD_CHARS - 1 past the hit).
+        let keyword = between(in_order, |g| g.chars.end, e + 1, e + WORD_CHARS - 1)
             .iter()
-            .find(|&&(ws, we, node)| we > e && (e - ws) * 2 <= we - ws && node != Some(h.node))
-            .map(|&(ws, we, _)| (ws, we));
-        // Protected words starting at most `longest_word` before it and holding it.
-        crossing.or_else(|| {
-            between(known, |w| w.0, s.saturating_sub(longest_word), s)
+            .find(|g| {
+                is_keyword(g)
+                    && g.chars.end - g.chars.start <= WORD_CHARS
+                    && g.node != h.node
+                    && crosses(g.chars.start, g.chars.end)
+                    && vetoed.binary_search(&g.node).is_err()
+            })
+            .map(|g| (g.chars.start, g.chars.end));
+        // A protected word it crosses, or one holding it.
+        keyword.or_else(|| {
+            between(words, |w| w.1, e, e + longest_word)
                 .iter()
-                .find(|&&(ws, we, node)| node.is_none() && e <= we && we - ws > e - s)
-                .map(|&(ws, we, _)| (ws, we))
+                .find(|&&(ws, we)| crosses(ws, we) || (ws <= s && e <= we && we - ws > e - s))
+                .copied()
         })
     };
-    // Most messages cut nothing: look before touching the list.
-    if !hits.iter().any(|h| cuts(h).is_some()) {
+    marks.clear();
+    for (i, h) in hits.iter().enumerate() {
+        if let Some((start, end)) = cuts(h) {
+            marks.push((i as u32, start, end));
+        }
+    }
+    drop_marked(hits, marks, dropped, |start, end| DropReason::Cut {
+        start,
+        end,
+    })
+}
+
+/// Removes the hits `marks` names (by index, ascending, with the span that drops
+/// each) into `dropped`; returns how many.
+fn drop_marked(
+    hits: &mut Vec<RawHit>,
+    marks: &[(u32, u32, u32)],
+    dropped: &mut Vec<Dropped>,
+    why: impl Fn(u32, u32) -> DropReason,
+) -> u32 {
+    if marks.is_empty() {
         return 0;
     }
-    let mut cut = 0;
-    hits.retain(|h| match cuts(h) {
-        Some((start, end)) => {
-            cut += 1;
-            dropped.push(Dropped {
-                hit: *h,
-                why: DropReason::Cut { start, end },
-            });
-            false
+    let mut next = marks.iter().peekable();
+    let mut i = 0;
+    hits.retain(|h| {
+        let here = next.next_if(|m| m.0 == i);
+        i += 1;
+        match here {
+            Some(&(_, start, end)) => {
+                dropped.push(Dropped {
+                    hit: *h,
+                    why: why(start, end),
+                });
+                false
+            }
+            None => true,
         }
-        None => true,
     });
-    cut
+    marks.len() as u32
 }
 
 /// Drops keyword hits a negator cancels: a negator ending at most `window` chars
@@ -480,55 +535,73 @@ fn word_sense(scan: &mut Scan, dropped: &mut Vec<Dropped>) -> u32 {
 /// such as 会不会, a protected word) — unless the keyword's clause is a question
 /// ending in 吗 (不包邮吗 asks about 包邮). Nodes with `negation: false` keep their
 /// hits. Returns how many were dropped.
-fn negation(scan: &mut Scan, info: &[NodeInfo], window: u32, dropped: &mut Vec<Dropped>) -> u32 {
+fn negation(
+    scan: &mut Scan,
+    text: &str,
+    info: &[NodeInfo],
+    window: u32,
+    dropped: &mut Vec<Dropped>,
+) -> u32 {
     let Scan {
         hits,
         negators,
         words,
         breaks,
-        questions,
-        known,
+        marks,
+        term_hits,
         ..
     } = scan;
-    // Found in the order they end: sorted by end already.
+    // Found in the order they end.
     let ends_before = |start: u32| {
         let lo = start.saturating_sub(window);
-        !between(negators, |n| n.1, lo, start).is_empty()
+        !between(negators, |n| n.end, lo, start).is_empty()
     };
     // No negator just before any keyword: nothing to read (most messages).
-    if negators.is_empty()
-        || !hits
-            .iter()
-            .any(|h| is_keyword(h) && ends_before(h.chars.start))
+    if !hits
+        .iter()
+        .any(|h| is_keyword(h) && ends_before(h.chars.start))
     {
         return 0;
     }
-    // Every keyword hit and protected word, by start, to find what holds a negator.
-    known.clear();
-    known.extend(
-        hits.iter()
-            .map(|h| (h.chars.start, h.chars.end, Some(h.node))),
-    );
-    known.extend(words.iter().map(|&(s, e)| (s, e, None)));
-    known.sort_unstable_by_key(|w| w.0);
-    let longest = known.iter().map(|w| w.1 - w.0).max().unwrap_or(0);
-    // A negator inside a longer known word is part of that word, not a negator.
-    negators.retain(|&(s, e)| {
-        !between(known, |w| w.0, e.saturating_sub(longest), s)
+    // A negator inside a longer known word (a hit or a protected word) is part of
+    // that word, not a negator.
+    let found = (*term_hits).min(hits.len());
+    let (in_order, patterns) = hits.split_at(found);
+    let longest = in_order
+        .iter()
+        .map(|h| h.chars.end - h.chars.start)
+        .chain(words.iter().map(|&(s, e)| e - s))
+        .max()
+        .unwrap_or(0);
+    let holds = |s: u32, e: u32| {
+        let holds = |ws: u32, we: u32| ws <= s && e <= we && we - ws > e - s;
+        between(in_order, |h| h.chars.end, e, e + longest)
             .iter()
-            .any(|&(ws, we, _)| ws <= s && e <= we && we - ws > e - s)
-    });
+            .chain(patterns)
+            .any(|h| holds(h.chars.start, h.chars.end))
+            || between(words, |w| w.1, e, e + longest)
+                .iter()
+                .any(|&(ws, we)| holds(ws, we))
+    };
+    negators.retain(|n| !holds(n.start, n.end));
     if negators.is_empty() {
         return 0;
     }
-    negators.sort_unstable_by_key(|n| n.1);
+    // The positions of 吗, in kept chars, read from the text only here, where they
+    // count (a message with a negator before a keyword).
+    let kept = text.chars().filter_map(normalize_char);
+    let questions: Vec<u32> = (0u32..)
+        .zip(kept)
+        .filter(|&(_, k)| k == '吗')
+        .map(|(i, _)| i)
+        .collect();
     let same_clause = |from: u32, to: u32| between(breaks, |&b| b, from, to).is_empty();
     // The keyword's clause runs to the next break after it; a 吗 from the keyword's
     // start (包邮吗 holds its own) to there makes the clause a question.
     let question = |start: u32, end: u32| {
         let after = breaks.partition_point(|&b| b < end);
         let clause_end = breaks.get(after).copied().unwrap_or(u32::MAX);
-        !between(questions, |&q| q, start, clause_end.saturating_sub(1)).is_empty()
+        !between(&questions, |&q| q, start, clause_end.saturating_sub(1)).is_empty()
     };
     let live = &*negators;
     // The negator that cancels `h`, if any.
@@ -537,39 +610,39 @@ fn negation(scan: &mut Scan, info: &[NodeInfo], window: u32, dropped: &mut Vec<D
             return None;
         }
         let start = h.chars.start;
-        between(live, |n| n.1, start.saturating_sub(window), start)
+        between(live, |n| n.end, start.saturating_sub(window), start)
             .iter()
-            .find(|&&(_, ne)| same_clause(ne, start))
-            .copied()
+            .find(|n| same_clause(n.end, start))
+            .map(|n| (n.start, n.end))
             .filter(|_| !question(start, h.chars.end))
     };
-    if !hits.iter().any(|h| cancels(h).is_some()) {
-        return 0;
-    }
-    let mut negated = 0;
-    hits.retain(|h| match cancels(h) {
-        Some((start, end)) => {
-            negated += 1;
-            dropped.push(Dropped {
-                hit: *h,
-                why: DropReason::Negated { start, end },
-            });
-            false
+    marks.clear();
+    for (i, h) in hits.iter().enumerate() {
+        if let Some((start, end)) = cancels(h) {
+            marks.push((i as u32, start, end));
         }
-        None => true,
-    });
-    negated
+    }
+    drop_marked(hits, marks, dropped, |start, end| DropReason::Negated {
+        start,
+        end,
+    })
 }
 
-/// Whether every node hit is a slot value or a product's name, and there is one.
-fn only_slots(scan: &Scan) -> bool {
+/// Whether every node hit is a slot value or a product's name, and there is one (or
+/// a number: 那38码呢).
+fn only_slots(scan: &Scan, text: &str) -> bool {
     let values = || {
         scan.slots
             .iter()
             .map(|s| (s.chars.start, s.chars.end))
             .chain(scan.products.iter().map(|p| (p.start, p.end)))
     };
-    let any = !scan.slots.is_empty() || !scan.products.is_empty() || scan.digits > 0;
+    let digits = || {
+        text.chars()
+            .filter_map(normalize_char)
+            .any(|k| k.is_ascii_digit())
+    };
+    let any = !scan.slots.is_empty() || !scan.products.is_empty() || digits();
     any && scan
         .hits
         .iter()
