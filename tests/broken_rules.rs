@@ -127,6 +127,9 @@ const CASES: &[Case] = &[
     case("bad_var_name.yaml", InvalidTemplate, Some((5, 5)), Some("shop.vars.Ship-Days"), "variable name 'Ship-Days'", 1),
     case("capture_named_like_var.yaml", InvalidPattern, Some((9, 16)), Some("insale[0].patterns[0]"), "capture group 'ship_days'", 1),
     case("tab_indentation.yaml", Syntax, Some((3, 1)), None, "a tab in the indentation; indent with spaces only", 1),
+    // Limits of the YAML itself (issue 16.1): nesting deeper than a node tree of 15
+    // levels stopped with a stack overflow in a debug build before it was capped.
+    case("nested_too_deep.yaml", LimitExceeded, Some((66, 65)), Some("presale[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0]"), "lists and maps nest deeper than 32 levels", 1),
 ];
 
 fn load(file: &str) -> Error {

@@ -93,7 +93,7 @@ pub(crate) fn load(text: &str, file: Option<&str>, limits: &Limits) -> Result<Ru
         );
         return Err(Error::rules(vec![p], file));
     }
-    let parsed = yaml::parse(text).map_err(|p| Error::rules(vec![p], file))?;
+    let parsed = yaml::parse(text, limits).map_err(|p| Error::rules(vec![p], file))?;
     let mut v = Validator {
         problems: Vec::new(),
         limits: *limits,
