@@ -402,6 +402,38 @@ fn explanation_lists_vetoed_nodes() {
     assert!(ex.to_string().contains("vetoed by exclude: return"));
 }
 
+/// Issue 16.6: `退货运费谁出` contains 运费, an exclude word of a node none of whose
+/// keywords is in the message; that node was listed as vetoed. Only a node that was
+/// hit, and then vetoed, is.
+#[test]
+fn explanation_lists_only_vetoed_nodes_that_were_hit() {
+    let e = Engine::from_yaml_str(&RULES.replace(
+        "aftersale:\n",
+        "aftersale:\n  - { topic: order_no, keywords: [订单号], exclude: [运费], reply: [\"单号收到\"] }\n",
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    // (message, vetoed topics, answering topic)
+    let cases: [(&str, &[&str], Option<&str>); 4] = [
+        ("退货运费谁出", &[], Some("return_fee")),
+        ("订单号发你了运费谁出", &["order_no"], Some("free_shipping")),
+        ("不退货", &["return"], None),
+        ("订单号123", &[], Some("order_no")),
+    ];
+    for (says, vetoed, topic) in cases {
+        let mut s = Session::new("x");
+        let r = e.reply_at(&mut s, says, at(QUIET));
+        let ex = r.explain();
+        let got: Vec<&str> = ex.vetoed.iter().map(|n| n.topic()).collect();
+        assert_eq!(got, vetoed, "{says}\n{ex}");
+        assert_eq!(r.topic(), topic, "{says}\n{ex}");
+        assert_eq!(
+            ex.to_string().contains("vetoed by exclude"),
+            !vetoed.is_empty(),
+            "{ex}"
+        );
+    }
+}
+
 #[test]
 fn long_messages_are_truncated_and_still_answered() {
     let e = Engine::builder()
