@@ -531,16 +531,19 @@ impl Linter<'_> {
                 "reminder"
             };
             for (i, w) in list.iter().enumerate() {
-                if w.until < now {
+                let Some(until) = w.when.ends() else {
+                    continue; // recurring: never over
+                };
+                if until < now {
                     self.push(
                         LintKind::ExpiredWindow,
                         None,
                         w.location,
                         format!("first_reply.{key}[{i}]"),
                         format!(
-                            "{what} '{}' ended at {} (the shop's time) and will never show again; delete it or move its dates",
+                            "{what} '{}' ended at {} (the shop's time) and will never show again; delete it, move its dates, or make it recur (MM-DD every year, weekly:, monthly:)",
                             w.id,
-                            civil_text(w.until, &rules.timezone)
+                            civil_text(until, &rules.timezone)
                         ),
                     );
                 }
@@ -813,7 +816,7 @@ mod tests {
         assert_eq!(l[0].kind, LintKind::ExpiredWindow);
         assert_eq!(
             l[0].to_string(),
-            "<rules>:4:16: warning: promotion 'd11' ended at 2026-11-11 23:59 (the shop's time) and will never show again; delete it or move its dates (first_reply.promotions[0]) [expired_window]"
+            "<rules>:4:16: warning: promotion 'd11' ended at 2026-11-11 23:59 (the shop's time) and will never show again; delete it, move its dates, or make it recur (MM-DD every year, weekly:, monthly:) (first_reply.promotions[0]) [expired_window]"
         );
         assert_eq!(e.lints(at("2027-06-01T00:00:00Z")).len(), 2);
     }
