@@ -59,22 +59,44 @@ fn the_bundled_rules_answer_a_typical_conversation() {
 #[test]
 fn the_bundled_promotion_and_reminder_open_conversations_in_their_windows() {
     let e = apparel();
-    let kinds: Vec<ReplyKind> = [
-        "2026-10-08T10:00:00+08:00",
-        "2026-11-25T10:00:00+08:00",
-        "2026-12-05T10:00:00+08:00",
-    ]
-    .iter()
-    .map(|t| e.reply_at(&mut Session::new("x"), "有货吗", at(t)).kind())
-    .collect();
-    assert_eq!(
-        kinds,
-        vec![
-            ReplyKind::Greeting,
+    // (the shop's time, kind, notice): every year and every Friday.
+    let cases = [
+        ("2026-10-08T10:00:00+08:00", ReplyKind::Greeting, None),
+        (
+            "2026-10-09T10:00:00+08:00",
+            ReplyKind::GreetingPromotion,
+            Some("member_day"),
+        ),
+        (
+            "2026-11-11T23:00:00+08:00",
+            ReplyKind::GreetingPromotion,
+            Some("double11"),
+        ),
+        (
+            "2026-11-25T10:00:00+08:00",
             ReplyKind::GreetingReminder,
-            ReplyKind::GreetingPromotion
-        ]
-    );
+            Some("ship_delay"),
+        ),
+        (
+            "2027-11-26T10:00:00+08:00",
+            ReplyKind::GreetingReminder,
+            Some("ship_delay"),
+        ), // a Friday
+        (
+            "2026-12-05T10:00:00+08:00",
+            ReplyKind::GreetingPromotion,
+            Some("double12"),
+        ),
+        (
+            "2030-12-12T23:59:00+08:00",
+            ReplyKind::GreetingPromotion,
+            Some("double12"),
+        ),
+    ];
+    for (t, kind, notice) in cases {
+        let r = e.reply_at(&mut Session::new("x"), "有货吗", at(t));
+        assert_eq!((r.kind(), r.notice()), (kind, notice), "{t}");
+    }
 }
 
 #[test]

@@ -537,7 +537,7 @@ fn session_bounds_keep_everything_at_the_bound_and_cut_one_past_it() {
 #[test]
 fn a_captured_value_keeps_64_chars() {
     let engine = Engine::from_yaml_str(&rules_with(
-        "  - { topic: note, patterns: ['备注(?P<note>.+)'], reply: [\"记下了:{note}\"] }\n",
+        "  - { topic: note, patterns: ['备注(?P<note>.+)'], reply: [\"备注是:{note}\"] }\n",
     ))
     .unwrap_or_else(|e| panic!("{e}"));
     for (len, kept) in [(64, 64), (65, 64)] {

@@ -7,6 +7,7 @@
 
 mod buyers;
 mod hours;
+mod lint;
 mod model;
 mod payment;
 mod products;
@@ -70,6 +71,16 @@ pub(crate) struct RuleSet {
     /// `shop.agent_hours`; `None`: agents are always on duty.
     pub(crate) agent_hours: Option<AgentHours>,
     pub(crate) products: ProductTable,
+    /// `lint.claims_action` of the file: phrases added to the lint's defaults, and
+    /// allowed texts.
+    pub(crate) claims: Claims,
+}
+
+/// `lint.claims_action`, as written (checked non-empty).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Claims {
+    pub(crate) phrases: Vec<String>,
+    pub(crate) allow: Vec<String>,
 }
 
 const DEFAULT_TZ_OFFSET_SECS: i32 = 8 * 3600;
@@ -403,6 +414,7 @@ impl Validator {
             .map(|p| self.payment_reminders(p, &constants));
         let tests = self.tests(f.tests, &nodes, &buyers);
         let products = std::mem::take(&mut self.products.table);
+        let claims = self.claims(f.lint);
         RuleSet {
             file: file.map(str::to_owned),
             shop_name,
@@ -416,6 +428,7 @@ impl Validator {
             signals,
             agent_hours,
             products,
+            claims,
         }
     }
 

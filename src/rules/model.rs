@@ -32,6 +32,27 @@ pub(crate) struct RuleFile {
     pub(crate) fallback: Option<Spanned<FallbackRule>>,
     #[serde(default)]
     pub(crate) tests: Vec<Spanned<TestRule>>,
+    #[serde(default)]
+    pub(crate) lint: Option<Spanned<LintRule>>,
+}
+
+/// `lint:`: settings of the lints for this file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LintRule {
+    #[serde(default)]
+    pub(crate) claims_action: Option<Spanned<ClaimsRule>>,
+}
+
+/// `lint.claims_action`: phrases that claim an action, added to the defaults, and
+/// texts in which a phrase is not a claim.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClaimsRule {
+    #[serde(default)]
+    pub(crate) phrases: Vec<S>,
+    #[serde(default)]
+    pub(crate) allow: Vec<S>,
 }
 
 #[derive(Debug, Default, Deserialize)]
