@@ -11,6 +11,7 @@
 
 use crate::basics::clock::civil_text;
 use crate::basics::error::Location;
+use crate::basics::text::{cut_chars, grapheme_floor};
 use crate::pipeline::tree::{Node, TermKind};
 use crate::rules::RuleSet;
 use crate::template::{Template, Vars};
@@ -682,11 +683,11 @@ fn first_claim<'p>(text: &str, phrases: &[&'p str], allow: &[String]) -> Option<
         }
     }
     let (i, p) = found?;
+    // About 8 chars before and 6 after, cut between grapheme clusters.
     let from = text[..i].char_indices().rev().nth(7).map_or(0, |(j, _)| j);
-    let to = text[i + p.len()..]
-        .char_indices()
-        .nth(6)
-        .map_or(text.len(), |(j, _)| i + p.len() + j);
+    let from = grapheme_floor(text, from);
+    let end = i + p.len();
+    let to = end + cut_chars(&text[end..], 6).0.len();
     let mut around = String::new();
     if from > 0 {
         around.push('…');

@@ -533,20 +533,61 @@ fn session_bounds_keep_everything_at_the_bound_and_cut_one_past_it() {
     }
 }
 
-/// A captured value keeps 64 chars; a longer one is cut to 64.
+/// An emoji ZWJ sequence: one character to a reader, 5 chars, 18 bytes.
+const FAMILY: &str = "👩\u{200D}👩\u{200D}👧";
+
+/// A node that captures everything after 备注.
+const NOTE: &str =
+    "  - { topic: note, patterns: ['备注(?P<note>.+)'], reply: [\"备注是:{note}\"] }\n";
+
+/// A captured value keeps 64 chars; a longer one is cut to 64, between grapheme
+/// clusters (issue 16.8): an emoji sequence across the 64th char is dropped whole.
 #[test]
 fn a_captured_value_keeps_64_chars() {
-    let engine = Engine::from_yaml_str(&rules_with(
-        "  - { topic: note, patterns: ['备注(?P<note>.+)'], reply: [\"备注是:{note}\"] }\n",
-    ))
-    .unwrap_or_else(|e| panic!("{e}"));
-    for (len, kept) in [(64, 64), (65, 64)] {
+    let engine = Engine::from_yaml_str(&rules_with(NOTE)).unwrap_or_else(|e| panic!("{e}"));
+    let kept = |value: &str| {
         let mut s = Session::new("b");
-        let value = "字".repeat(len);
         engine.reply_at(&mut s, &format!("备注{value}"), noon());
-        assert_eq!(s.capture("note").map(|v| v.chars().count()), Some(kept));
-    }
+        s.capture("note").map(str::to_owned)
+    };
+    let at_limit = "字".repeat(64);
+    assert_eq!(kept(&at_limit), Some(at_limit.clone()));
+    assert_eq!(kept(&format!("{at_limit}字")), Some(at_limit));
+    let family_across = format!("{}{FAMILY}", "字".repeat(62));
+    assert_eq!(kept(&family_across), Some("字".repeat(62)));
+    let family_within = format!("{}{FAMILY}", "字".repeat(59));
+    assert_eq!(kept(&family_within), Some(family_within.clone()));
     assert_eq!(Session::MAX_CAPTURE_CHARS, 64);
+}
+
+/// A message over `max_message_bytes` is cut between grapheme clusters: a letter keeps
+/// its accent, an emoji sequence is kept whole or dropped whole.
+#[test]
+fn a_long_message_is_cut_between_grapheme_clusters() {
+    // (message, byte limit, what the pattern captured of it)
+    let family = format!("备注ab{FAMILY}c"); // 备注 6 bytes, ab 2, the family 18
+    let accent = "备注cafe\u{301}s"; // é is e + U+0301 (bytes 9..12)
+    let cases = [
+        (family.as_str(), 26, format!("ab{FAMILY}")),
+        (family.as_str(), 25, "ab".to_owned()),
+        (family.as_str(), 12, "ab".to_owned()),
+        (accent, 12, "cafe\u{301}".to_owned()),
+        (accent, 11, "caf".to_owned()),
+    ];
+    for (message, max, captured) in cases {
+        let engine = Engine::builder()
+            .max_message_bytes(max)
+            .build_yaml_str(&rules_with(NOTE))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut s = Session::new("b");
+        let r = engine.reply_at(&mut s, message, noon());
+        assert!(r.truncated(), "{message:?} at {max}");
+        assert_eq!(
+            s.capture("note"),
+            Some(captured.as_str()),
+            "{message:?} at {max}"
+        );
+    }
 }
 
 /// Ids and names a session stores inline have their bound checked when the rules

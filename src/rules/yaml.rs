@@ -4,6 +4,7 @@
 use super::model::{RuleFile, VariantRule};
 use crate::basics::error::{ErrorKind, Location, Problem};
 use crate::basics::limits::Limits;
+use crate::basics::text::cut_chars;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::borrow::Cow;
@@ -435,13 +436,12 @@ fn starts_with_key(token: &str) -> bool {
         .is_some_and(|i| token[i + 1..].is_empty() || token[i + 1..].starts_with(' '))
 }
 
-/// `value` quoted, cut to [`SHOWN_CHARS`].
+/// `value` quoted, cut to [`SHOWN_CHARS`] (between grapheme clusters).
 fn shown(value: &str) -> String {
-    let mut out: String = value.chars().take(SHOWN_CHARS).collect();
-    if out.len() < value.len() {
-        out.push('…');
+    match cut_chars(value, SHOWN_CHARS) {
+        (out, true) => format!("'{out}…'"),
+        (out, false) => format!("'{out}'"),
     }
-    format!("'{out}'")
 }
 
 /// A YAML document as a tree of located keys and items, read only to name the rule
