@@ -214,33 +214,32 @@ pub(crate) const END_OF_DAY: u32 = 86_399;
 impl When {
     /// Whether `now` is inside, read in `tz`.
     pub(crate) fn contains(&self, now: Timestamp, tz: &TimeZone) -> bool {
-        let day_range = |hours: DayRange, on: &dyn Fn(&jiff::civil::Date) -> bool| {
-            let z = now.to_zoned(tz.clone());
-            let minute =
-                u32::from(z.hour().unsigned_abs()) * 60 + u32::from(z.minute().unsigned_abs());
+        if let When::Once { from, until } = *self {
+            return from <= now && now <= until;
+        }
+        // The wall clock in `tz`, without building a `Zoned` (a conversation's opening
+        // checks every window).
+        let dt = tz.to_offset(now).to_datetime(now);
+        let minute =
+            u32::from(dt.hour().unsigned_abs()) * 60 + u32::from(dt.minute().unsigned_abs());
+        let day_range = |hours: DayRange, on: &dyn Fn(jiff::civil::Date) -> bool| {
             if !hours.contains(minute) {
                 return false;
             }
             // Inside the range: it started today, or yesterday and runs past midnight.
-            let date = z.date();
+            let date = dt.date();
             if minute >= hours.from {
-                on(&date)
+                on(date)
             } else {
-                date.yesterday().is_ok_and(|d| on(&d))
+                date.yesterday().is_ok_and(on)
             }
         };
         match *self {
-            When::Once { from, until } => from <= now && now <= until,
+            When::Once { .. } => false, // answered above
             When::Yearly { from, until } => {
-                let z = now.to_zoned(tz.clone());
-                let second = u32::from(z.hour().unsigned_abs()) * 3600
-                    + u32::from(z.minute().unsigned_abs()) * 60
-                    + u32::from(z.second().unsigned_abs());
-                let k = year_key(
-                    u32::from(z.month().unsigned_abs()),
-                    u32::from(z.day().unsigned_abs()),
-                    second,
-                );
+                let second = minute * 60 + u32::from(dt.second().unsigned_abs());
+                let month = u32::from(dt.month().unsigned_abs());
+                let k = year_key(month, u32::from(dt.day().unsigned_abs()), second);
                 if from <= until {
                     from <= k && k <= until
                 } else {
