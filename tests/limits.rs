@@ -666,3 +666,32 @@ fn ids_a_session_stores_are_bounded_when_the_rules_load() {
         assert_eq!(text.lines().count(), 1, "{what}: one error: {text}");
     }
 }
+
+/// Aliases replay at most 20,000 YAML events in one file: a reply list of 98 texts
+/// (100 events with its start and end) shared by 200 nodes is at the limit, by 201 is
+/// past it, refused naming it.
+#[test]
+fn aliases_replay_at_most_20_000_events() {
+    let file = |aliases: usize| {
+        let list: Vec<String> = (0..98).map(|i| format!("好的{i}")).collect();
+        let mut nodes = format!(
+            "  - {{ topic: t, keywords: [词], reply: &r [{}] }}\n",
+            list.join(", ")
+        );
+        for i in 0..aliases {
+            nodes.push_str(&format!(
+                "  - {{ topic: t{i}, keywords: [词{i}], reply: *r }}\n"
+            ));
+        }
+        rules_with(&nodes)
+    };
+    let engine = Engine::from_yaml_str(&file(200)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(engine.nodes().len(), 201);
+    let (kind, _, text) = first_problem(&Engine::builder(), &file(201));
+    assert_eq!(kind, ErrorKind::LimitExceeded, "{text}");
+    assert!(
+        text.contains("aliases replay more than 20000 events"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text}");
+}

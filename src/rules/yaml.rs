@@ -62,6 +62,10 @@ fn capped(mut o: serde_saphyr::Options, limits: &Limits, depth: usize) -> serde_
     budget.max_events = bytes.saturating_mul(2).saturating_add(BUDGET_SLACK);
     budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(bytes);
     budget.max_depth = depth;
+    // The replay cap above is what stops an alias bomb; the parser's ratio heuristic
+    // (more than 10 aliases an anchor) would also refuse a reply list shared by a
+    // hundred nodes, which replays little.
+    budget.enforce_alias_anchor_ratio = false;
     o.budget = Some(budget);
     o
 }
@@ -246,10 +250,15 @@ fn over_budget(e: &serde_saphyr::Error, limits: &Limits) -> String {
             "lists and maps nest deeper than {MAX_DEPTH} levels; put fewer levels of children: under one another"
         ),
         E::Budget {
-            breach: B::Aliases { .. } | B::Anchors { .. },
+            breach:
+                B::Aliases { .. }
+                | B::Anchors { .. }
+                | B::MergeKeys { .. }
+                | B::AliasAnchorRatio { .. }
+                | B::RecordedAnchorEvents { .. }
+                | B::RecordedAnchorBytes { .. },
             ..
-        }
-        | E::Budget { breach: B::MergeKeys { .. }, .. } => {
+        } => {
             "the file has too many anchors or aliases (&name, *name); write the repeated parts out"
                 .to_owned()
         }
