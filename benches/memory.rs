@@ -162,6 +162,88 @@ fn json_usage(u: &Usage) -> String {
     )
 }
 
+/// A file load at the documented limits, timed and counted.
+struct Load {
+    label: &'static str,
+    bytes: usize,
+    /// The fastest of [`LOAD_ROUNDS`] loads.
+    seconds: f64,
+    usage: Usage,
+    /// Loaded, or refused (the error's first line).
+    outcome: String,
+}
+
+const LOAD_ROUNDS: usize = 3;
+
+/// The documented limit of 200,000 keywords (issue 16.1): the benches' generator at
+/// that size, and the same number in 2,000 first-level nodes of 100 keywords; and the
+/// worst file the parser reads within 8 MiB (a list of one-char keywords, a node per
+/// two bytes), refused by the keyword limit after parsing.
+fn limit_loads() {
+    let generated = rules_yaml(200_000);
+    let mut flat = String::from(
+        "shop: { name: s }\nfirst_reply: { greeting: [hi] }\nfallback: { reply: [x], handoff_after: 0 }\npresale:\n",
+    );
+    let words = common::keywords(200_000, 0x2_0000);
+    for (i, node) in words.chunks(100).enumerate() {
+        let list: Vec<&str> = node.iter().map(String::as_str).collect();
+        flat.push_str(&format!(
+            "  - {{ topic: t{i}, keywords: [{}], reply: [r] }}\n",
+            list.join(", ")
+        ));
+    }
+    let mut worst = String::from(
+        "shop: { name: s }\nfirst_reply: { greeting: [hi] }\nfallback: { reply: [x], handoff_after: 0 }\npresale:\n  - { topic: t, reply: [r], keywords: [a",
+    );
+    while worst.len() < (8 << 20) - 8 {
+        worst.push_str(",a");
+    }
+    worst.push_str("] }\n");
+    let mut out = Vec::new();
+    for (label, yaml) in [
+        ("200,000 keywords (generator)", &generated),
+        ("200,000 keywords (2,000 nodes × 100)", &flat),
+        ("8 MiB of one-char keywords", &worst),
+    ] {
+        let mut best = f64::MAX;
+        let mut last = None;
+        for _ in 0..LOAD_ROUNDS {
+            let t = std::time::Instant::now();
+            let (result, usage) = measure(|| Engine::from_yaml_str(yaml));
+            best = best.min(t.elapsed().as_secs_f64());
+            last = Some((result, usage));
+        }
+        let Some((result, usage)) = last else {
+            continue;
+        };
+        let outcome = match result {
+            Ok(e) => format!("loaded, {} keywords", e.keyword_count()),
+            Err(e) => format!("refused: {}", e.to_string().lines().next().unwrap_or("")),
+        };
+        out.push(Load {
+            label,
+            bytes: yaml.len(),
+            seconds: best,
+            usage,
+            outcome,
+        });
+    }
+    println!("\nloading at the limits (the fastest of {LOAD_ROUNDS}; memory counted)\n");
+    println!("| file | bytes | load s | peak MiB | kept MiB | outcome |");
+    println!("|---|--:|--:|--:|--:|---|");
+    for l in &out {
+        println!(
+            "| {} | {} | {:.2} | {:.1} | {:.1} | {} |",
+            l.label,
+            l.bytes,
+            l.seconds,
+            l.usage.peak as f64 / 1048576.0,
+            l.usage.kept as f64 / 1048576.0,
+            l.outcome
+        );
+    }
+}
+
 fn main() {
     let mode = Mode::detect();
     let (msgs, source) = messages(mode.batch());
@@ -203,6 +285,7 @@ fn main() {
     if mode == Mode::Test {
         return;
     }
+    limit_loads();
     // Where criterion writes: $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion, else
     // the workspace's target/criterion (a bench runs in benches/, its package).
     let dir = match std::env::var_os("CRITERION_HOME") {

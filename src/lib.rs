@@ -23,7 +23,7 @@
 //!       - { topic: size_fit, keywords: [偏大, 偏小], reply: ["亲,这款是标准码哦~"] }
 //! aftersale:
 //!   - { topic: return, keywords: [退货, 退款], exclude: [不想退], reply: ["支持7天无理由退货~"] }
-//! fallback: { reply: ["亲,稍等,马上为您解答~"], handoff_after: 2, handoff_reply: ["为您转人工~"] }
+//! fallback: { reply: ["亲,没太明白,换个说法试试~"], handoff_after: 2, handoff_reply: ["为您转人工~"] }
 //! "#)?;
 //!
 //! let mut session = Session::new("buyer-42");

@@ -11,9 +11,10 @@
 
 use crate::basics::clock::civil_text;
 use crate::basics::error::Location;
+use crate::basics::text::{cut_chars, grapheme_floor};
 use crate::pipeline::tree::{Node, TermKind};
 use crate::rules::RuleSet;
-use crate::template::Template;
+use crate::template::{Template, Vars};
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::fmt;
@@ -24,14 +25,15 @@ use std::fmt;
 /// | kind | fires when |
 /// |---|---|
 /// | [`ShadowedKeyword`](Self::ShadowedKeyword) | keyword `k` of node A can never make A answer: another node B has the same keyword (after normalization) and, for **every** message containing `k`, B outscores A (see below) |
-/// | [`DuplicateKeyword`](Self::DuplicateKeyword) | two nodes have the same keyword (or the same whole-message keyword) after normalization and neither always wins: which one answers depends on the other words, the conversation's context and file order |
+/// | [`DuplicateKeyword`](Self::DuplicateKeyword) | two nodes of the same stage (both `presale`, or both `insale`/`aftersale`) have the same keyword (or the same whole-message keyword) after normalization and neither always wins: which one answers depends on the other words, the conversation's context and file order. Across stages a shared keyword is how a file answers by stage (运费 before an order is about postage, after it about return postage), so it is not reported |
 /// | [`RedundantKeyword`](Self::RedundantKeyword) | a node lists the same keyword twice, perhaps in two spellings that normalize alike (`退貨`, `退货`): the copy reaches nothing new and counts twice in "distinct keywords" |
 /// | [`ContainedKeyword`](Self::ContainedKeyword) | a keyword contains another keyword of the same node (`退货运费` and `退货`): it reaches no message the shorter one does not, and only adds weight (coverage) to the node when it hits. Often deliberate, to make a specific question beat a competing node; delete it when it is not |
 /// | [`VetoedKeyword`](Self::VetoedKeyword) | a keyword (or whole-message keyword) contains an exclude word of its own node, so every message it hits also vetoes the node |
 /// | [`OneCharKeyword`](Self::OneCharKeyword) | a `keywords:` entry is one character after normalization: it hits every message with that character anywhere (`whole:` one-character keywords are fine) |
 /// | [`UntestedNode`](Self::UntestedNode) | no `tests:` case expects the node's topic (one lint for the whole file when it has no tests at all) |
 /// | [`DuplicateReply`](Self::DuplicateReply) | a reply variant is identical (after `{shop}`, `{agent}` and `shop.vars` are filled in) to an earlier variant of the same list: a node's `reply`, the greetings, the fallback or handoff replies; rotation then repeats a sentence |
-/// | [`ExpiredWindow`](Self::ExpiredWindow) | a promotion or reminder ended before `now` |
+/// | [`ExpiredWindow`](Self::ExpiredWindow) | a promotion or reminder that shows once ended before `now` (one that recurs never ends) |
+/// | [`ClaimsAction`](Self::ClaimsAction) | a text kefu sends without handing over to a human — a reply variant of a node without `handoff: true`, `fallback.reply`, a greeting, a promotion or reminder — contains a phrase saying that an action was or will be taken (已为您, 帮您催, 已记下, 会帮您盯着 …: [`LintKind::CLAIM_PHRASES`] and the file's `lint.claims_action.phrases`). kefu takes no action: it sends text. Not a claim: a phrase in a clause (between punctuation) that names a human (人工, 转接) who will act, that is negated (不, 没, 无法, 别, 未) before the phrase, or that asks (吗, ？, 需要, 如需); or a phrase inside a text of `lint.claims_action.allow`. Exact as to the text; whether the phrase is a claim is the phrase list's judgement |
 ///
 /// **When B always outscores A.** Replies rank candidates by whole-message keyword,
 /// coverage, distinct keywords, priority, context, stage and file order (see
@@ -68,9 +70,81 @@ pub enum LintKind {
     DuplicateReply,
     /// A promotion or reminder that has ended.
     ExpiredWindow,
+    /// A reply that says an action was taken, where no human takes over.
+    ClaimsAction,
 }
 
 impl LintKind {
+    /// Phrases that say kefu's side did or will do something (looked up, urged, noted,
+    /// told, arranged …), which a reply sent without a human never does: the defaults of
+    /// [`LintKind::ClaimsAction`]. A file adds its own with `lint.claims_action.phrases`.
+    pub const CLAIM_PHRASES: &'static [&'static str] = &[
+        // done
+        "已经帮您",
+        "已帮您",
+        "已经为您",
+        "已为您",
+        "已经给您",
+        "已给您",
+        "已记下",
+        "记下了",
+        "记下啦",
+        "已登记",
+        "已备注",
+        "已通知",
+        "已反馈",
+        "已提交",
+        "已安排",
+        "已催",
+        "已联系",
+        "已核实",
+        "已处理",
+        "已加急",
+        "帮您看了一下",
+        "帮您查了",
+        "给您查了",
+        "查了一下",
+        "看了一下",
+        // doing or promised
+        "帮您催",
+        "给您催",
+        "帮您盯",
+        "会帮您盯着",
+        "帮您跟进",
+        "为您跟进",
+        "帮您加急",
+        "为您加急",
+        "给您加急",
+        "马上帮您查",
+        "这就帮您",
+        "马上为您",
+        "立即为您",
+        "帮您查一下",
+        "帮您记下",
+        "帮您登记",
+        "帮您备注",
+        "给您备注",
+        "帮您反馈",
+        "帮您通知",
+        "通知仓库",
+        "帮您联系",
+        "帮您核实",
+        "帮您申请",
+        "帮您处理",
+        "帮您安排",
+        "帮您修改",
+        "帮您改",
+        "帮您取消",
+        "帮您拦截",
+        "帮您补发",
+        "帮您退",
+        "稍后回复您",
+        "稍后联系您",
+        "稍后给您",
+        "稍后人工",
+        "稍后客服",
+    ];
+
     /// Every kind, in the order of the table above.
     pub const ALL: &'static [LintKind] = &[
         LintKind::ShadowedKeyword,
@@ -82,6 +156,7 @@ impl LintKind {
         LintKind::UntestedNode,
         LintKind::DuplicateReply,
         LintKind::ExpiredWindow,
+        LintKind::ClaimsAction,
     ];
 
     /// The snake_case name printed after a lint (`shadowed_keyword` …).
@@ -96,6 +171,7 @@ impl LintKind {
             LintKind::UntestedNode => "untested_node",
             LintKind::DuplicateReply => "duplicate_reply",
             LintKind::ExpiredWindow => "expired_window",
+            LintKind::ClaimsAction => "claims_action",
         }
     }
 }
@@ -183,6 +259,7 @@ pub(crate) fn lints(rules: &RuleSet, now: Timestamp) -> Vec<Lint> {
     out.untested();
     out.replies();
     out.windows(now);
+    out.claims();
     let mut lints = out.lints;
     lints.sort_by_cached_key(|l| {
         (
@@ -424,11 +501,14 @@ impl Linter<'_> {
                 );
                 continue;
             }
-            // A plain duplicate, reported at the later node, naming the earlier ones.
+            // A plain duplicate, reported at the later node, naming the earlier ones of
+            // the same stage: across stages, the conversation's stage chooses (a
+            // pre-sale answer before an order, an after-sale one after), by design.
+            let stage = node.section.is_order();
             let earlier: Vec<String> = users[..i]
                 .iter()
                 .enumerate()
-                .filter(|&(j, _)| !related[i][j])
+                .filter(|&(j, &(b, _))| !related[i][j] && nodes[b].section.is_order() == stage)
                 .map(|(_, &(b, _))| format!("'{}' ({})", nodes[b].topic, nodes[b].path))
                 .collect();
             if earlier.is_empty() {
@@ -536,20 +616,155 @@ impl Linter<'_> {
                 "reminder"
             };
             for (i, w) in list.iter().enumerate() {
-                if w.until < now {
+                let Some(until) = w.when.ends() else {
+                    continue; // recurring: never over
+                };
+                if until < now {
                     self.push(
                         LintKind::ExpiredWindow,
                         None,
                         w.location,
                         format!("first_reply.{key}[{i}]"),
                         format!(
-                            "{what} '{}' ended at {} (the shop's time) and will never show again; delete it or move its dates",
+                            "{what} '{}' ended at {} (the shop's time) and will never show again; delete it, move its dates, or make it recur (MM-DD every year, weekly:, monthly:)",
                             w.id,
-                            civil_text(w.until, &rules.timezone)
+                            civil_text(until, &rules.timezone)
                         ),
                     );
                 }
             }
+        }
+    }
+}
+
+/// Where a clause ends: a phrase's clause is the text between two of these.
+fn clause_break(c: char) -> bool {
+    matches!(
+        c,
+        '，' | '。' | '！' | '？' | '；' | '～' | '~' | ',' | '.' | '!' | '?' | ';' | '\n' | '…'
+    )
+}
+
+/// Whether the phrase at `start..end` of `text` claims an action: not in a clause that
+/// names a human, negates it before the phrase, or asks.
+fn is_claim(text: &str, start: usize, end: usize) -> bool {
+    let clause_start = text[..start].rfind(clause_break).map_or(0, |i| {
+        i + text[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    let clause_end = text[end..]
+        .find(clause_break)
+        .map_or(text.len(), |i| end + i);
+    let before = &text[clause_start..start];
+    let after = &text[end..clause_end];
+    let clause = &text[clause_start..clause_end];
+    // The phrase itself may name a human (稍后人工): that is the claim, not an excuse.
+    let human = ["人工", "转接", "真人"]
+        .iter()
+        .any(|h| before.contains(h) || after.contains(h));
+    let negated =
+        ['不', '没', '别', '未'].iter().any(|n| before.contains(*n)) || before.contains("无法");
+    let asks = ["吗", "需要", "如需"].iter().any(|q| clause.contains(q))
+        || text[clause_end..].starts_with(['？', '?']);
+    !(human || negated || asks)
+}
+
+/// The first claim in `text`: (phrase, the text around it).
+fn first_claim<'p>(text: &str, phrases: &[&'p str], allow: &[String]) -> Option<(&'p str, String)> {
+    let allowed: Vec<(usize, usize)> = allow
+        .iter()
+        .flat_map(|a| {
+            text.match_indices(a.as_str())
+                .map(|(i, m)| (i, i + m.len()))
+        })
+        .collect();
+    let mut found: Option<(usize, &'p str)> = None;
+    for &p in phrases {
+        for (i, _) in text.match_indices(p) {
+            let end = i + p.len();
+            let excused = allowed.iter().any(|&(a, b)| a <= i && end <= b);
+            if !excused && is_claim(text, i, end) && found.is_none_or(|(j, _)| i < j) {
+                found = Some((i, p));
+            }
+        }
+    }
+    let (i, p) = found?;
+    // About 8 chars before and 6 after, cut between grapheme clusters.
+    let from = text[..i].char_indices().rev().nth(7).map_or(0, |(j, _)| j);
+    let from = grapheme_floor(text, from);
+    let end = i + p.len();
+    let to = end + cut_chars(&text[end..], 6).0.len();
+    let mut around = String::new();
+    if from > 0 {
+        around.push('…');
+    }
+    around.push_str(&text[from..to]);
+    if to < text.len() {
+        around.push('…');
+    }
+    Some((p, around))
+}
+
+impl<'r> Linter<'r> {
+    /// [`LintKind::ClaimsAction`]: every text sent without a human taking over.
+    fn claims(&mut self) {
+        let rules = self.rules;
+        let mut phrases: Vec<&str> = LintKind::CLAIM_PHRASES.to_vec();
+        phrases.extend(rules.claims.phrases.iter().map(String::as_str));
+        let allow = &rules.claims.allow;
+        let no_vars = std::collections::BTreeMap::new();
+        let text_of = |t: &Template| {
+            let mut out = String::new();
+            t.render_into(Vars::captures(&no_vars), &mut out);
+            out
+        };
+        let mut found = Vec::new();
+        let mut check =
+            |node: Option<&'r Node>, at: Option<Location>, path: String, t: &Template| {
+                if let Some((phrase, around)) = first_claim(&text_of(t), &phrases, allow) {
+                    found.push((node, at, path, phrase, around));
+                }
+            };
+        for (j, t) in rules.openings.greeting.iter().enumerate() {
+            check(None, None, format!("first_reply.greeting[{j}]"), t);
+        }
+        for (j, t) in rules.fallback.reply.iter().enumerate() {
+            check(None, None, format!("fallback.reply[{j}]"), t);
+        }
+        for n in rules.nodes.iter().filter(|n| !n.handoff) {
+            for (j, t) in n.reply.iter().enumerate() {
+                check(Some(n), n.location, format!("{}.reply[{j}]", n.path), t);
+            }
+        }
+        for (key, list) in [
+            ("promotions", &rules.openings.promotions),
+            ("reminders", &rules.openings.reminders),
+        ] {
+            for (i, w) in list.iter().enumerate() {
+                check(
+                    None,
+                    w.location,
+                    format!("first_reply.{key}[{i}].text"),
+                    &w.text,
+                );
+            }
+        }
+        for (node, at, path, phrase, around) in found {
+            let (whose, or_handoff) = match node {
+                Some(n) => (
+                    format!("'{}' does not hand off to a human", n.topic),
+                    ", set handoff: true",
+                ),
+                None => ("no human takes over when it is sent".to_owned(), ""),
+            };
+            self.push(
+                LintKind::ClaimsAction,
+                node,
+                at,
+                path,
+                format!(
+                    "'{around}' says '{phrase}', an action taken, but {whose} and kefu only sends text; say what the buyer can do or what happens next{or_handoff}, or allow the text under lint.claims_action.allow"
+                ),
+            );
         }
     }
 }
@@ -744,9 +959,8 @@ mod tests {
         assert_eq!(l.len(), 1);
         assert_eq!(l[0].topic.as_deref(), Some("a"));
         // a has another keyword: "包邮吗运费多少" goes to a, so 运费 is not dead there.
-        let e = engine(&format!(
-            "presale:\n  - {{ topic: a, keywords: [运费, 包邮], reply: [a] }}\naftersale:\n  - {{ topic: b, keywords: [运费], priority: 1, reply: [b] }}\n{TESTS}"
-        ));
+        let body = "presale:\n  - { topic: a, keywords: [运费, 包邮], reply: [a] }\n  - { topic: b, keywords: [运费], priority: 1, reply: [b] }\n";
+        let e = engine(&format!("{body}{TESTS}"));
         assert!(kinds(&e, LintKind::ShadowedKeyword).is_empty());
         let d = kinds(&e, LintKind::DuplicateKeyword);
         assert_eq!(d.len(), 1);
@@ -758,6 +972,12 @@ mod tests {
         );
         let mut s = crate::Session::new("x");
         assert_eq!(e.reply(&mut s, "包邮吗运费多少").topic(), Some("a"));
+        // b after an order instead: the stage chooses, so it is no duplicate.
+        let e = engine(&format!(
+            "{}{TESTS}",
+            body.replace("  - { topic: b", "aftersale:\n  - { topic: b")
+        ));
+        assert!(kinds(&e, LintKind::DuplicateKeyword).is_empty());
     }
 
     #[test]
@@ -829,9 +1049,145 @@ mod tests {
         assert_eq!(l[0].kind, LintKind::ExpiredWindow);
         assert_eq!(
             l[0].to_string(),
-            "<rules>:4:16: warning: promotion 'd11' ended at 2026-11-11 23:59 (the shop's time) and will never show again; delete it or move its dates (first_reply.promotions[0]) [expired_window]"
+            "<rules>:4:16: warning: promotion 'd11' ended at 2026-11-11 23:59 (the shop's time) and will never show again; delete it, move its dates, or make it recur (MM-DD every year, weekly:, monthly:) (first_reply.promotions[0]) [expired_window]"
         );
         assert_eq!(e.lints(at("2027-06-01T00:00:00Z")).len(), 2);
+    }
+
+    #[test]
+    fn claims_of_an_action_where_no_human_takes_over() {
+        // (case, reply, the node hands off, lint: section, the phrase found or None)
+        let cases: [(&str, &str, bool, &str, Option<&str>); 14] = [
+            (
+                "done",
+                "亲，已经帮您催仓库了～",
+                false,
+                "",
+                Some("已经帮您"),
+            ),
+            (
+                "the same, handed over",
+                "亲，已经帮您催仓库了～",
+                true,
+                "",
+                None,
+            ),
+            (
+                "an offer in a handoff node",
+                "亲，可以帮您转人工哦～",
+                true,
+                "",
+                None,
+            ),
+            (
+                "the buyer asks a human",
+                "超时还没有的话回复「人工」帮您查～",
+                false,
+                "",
+                None,
+            ),
+            (
+                "a human acts",
+                "请回复「人工」，人工客服会帮您核实～",
+                false,
+                "",
+                None,
+            ),
+            (
+                "negated",
+                "亲，发货后就不能帮您修改地址了哦",
+                false,
+                "",
+                None,
+            ),
+            ("asked", "需要帮您查一下吗？", false, "", None),
+            (
+                "the first claim",
+                "订单信息已经记下了，马上帮您查～",
+                false,
+                "",
+                Some("记下了"),
+            ),
+            (
+                "a human promised",
+                "稍后人工客服为您详细解答",
+                false,
+                "",
+                Some("稍后人工"),
+            ),
+            (
+                "promised help",
+                "大促期间请耐心等待，小衣会帮您盯着哦～",
+                false,
+                "",
+                Some("会帮您盯着"),
+            ),
+            (
+                "honest",
+                "亲，在订单页点「申请售后」就可以退货哦～",
+                false,
+                "",
+                None,
+            ),
+            (
+                "a phrase of the file",
+                "好的，帮您预约上门取件～",
+                false,
+                "lint: { claims_action: { phrases: [帮您预约] } }\n",
+                Some("帮您预约"),
+            ),
+            (
+                "allowed by the file",
+                "亲，仓库可以帮您安排顺丰，补差价就行～",
+                false,
+                "lint: { claims_action: { allow: [帮您安排顺丰] } }\n",
+                None,
+            ),
+            (
+                "allowed, another phrase still found",
+                "已为您登记，仓库可以帮您安排顺丰～",
+                false,
+                "lint: { claims_action: { allow: [帮您安排顺丰] } }\n",
+                Some("已为您"),
+            ),
+        ];
+        for (case, reply, handoff, lint, want) in cases {
+            let e = engine(&format!(
+                "{lint}presale:\n  - {{ topic: a, keywords: [退货], handoff: {handoff}, reply: ['{reply}'] }}\n{TESTS}"
+            ));
+            let found = kinds(&e, LintKind::ClaimsAction);
+            let got = found
+                .first()
+                .and_then(|l| l.message.split("' says '").nth(1))
+                .and_then(|m| m.split('\'').next());
+            assert_eq!(got, want, "{case}: {found:?}");
+            if let Some(l) = found.first() {
+                assert_eq!(
+                    l.rule_path.as_deref(),
+                    Some("presale[0].reply[0]"),
+                    "{case}"
+                );
+                assert!(
+                    l.message.contains("'a' does not hand off to a human"),
+                    "{case}"
+                );
+            }
+        }
+        // Greetings, the fallback and windows too; not handoff replies.
+        let yaml = "shop: { name: s, agent: 小衣 }\nfirst_reply:\n  greeting: ['您好，优惠券已为您准备好']\n  promotions: [{ id: p, weekly: fri, text: '{agent}已为您预留赠品' }]\npresale: [{ topic: a, keywords: [退货], reply: [好] }]\nfallback: { reply: ['问题记下啦'], handoff_reply: ['已为您转接人工'] }\n";
+        let e = Engine::from_yaml_str(yaml).unwrap();
+        let paths: Vec<String> = kinds(&e, LintKind::ClaimsAction)
+            .into_iter()
+            .filter_map(|l| l.rule_path)
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "fallback.reply[0]",
+                "first_reply.greeting[0]",
+                "first_reply.promotions[0].text"
+            ]
+        );
     }
 
     #[test]

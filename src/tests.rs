@@ -396,13 +396,48 @@ fn hits_carry_original_spans_and_explain_names_the_deciding_part() {
 fn explanation_lists_vetoed_nodes() {
     let e = engine();
     let mut s = Session::new("x");
-    let r = e.reply_at(&mut s, "不退货", at(QUIET));
+    // 退款 hits return, and 不退 (after it, so not a negation of it) vetoes it.
+    let r = e.reply_at(&mut s, "退款的事不退了", at(QUIET));
     let ex = r.explain();
     assert_eq!(
         ex.vetoed.iter().map(|n| n.topic()).collect::<Vec<_>>(),
         vec!["return"]
     );
     assert!(ex.to_string().contains("vetoed by exclude: return"));
+}
+
+/// Issue 16.6: `退货运费谁出` contains 运费, an exclude word of a node none of whose
+/// keywords is in the message; that node was listed as vetoed. Only a node that was
+/// hit, and then vetoed, is.
+#[test]
+fn explanation_lists_only_vetoed_nodes_that_were_hit() {
+    let e = Engine::from_yaml_str(&RULES.replace(
+        "aftersale:\n",
+        "aftersale:\n  - { topic: order_no, keywords: [订单号], exclude: [运费], reply: [\"单号收到\"] }\n",
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    // (message, vetoed topics, answering topic)
+    let cases: [(&str, &[&str], Option<&str>); 5] = [
+        ("退货运费谁出", &[], Some("return_fee")),
+        ("订单号发你了运费谁出", &["order_no"], Some("free_shipping")),
+        ("退款的事不退了", &["return"], None),
+        // A negator before the keyword drops the hit first: nothing left to veto.
+        ("不退货", &[], None),
+        ("订单号123", &[], Some("order_no")),
+    ];
+    for (says, vetoed, topic) in cases {
+        let mut s = Session::new("x");
+        let r = e.reply_at(&mut s, says, at(QUIET));
+        let ex = r.explain();
+        let got: Vec<&str> = ex.vetoed.iter().map(|n| n.topic()).collect();
+        assert_eq!(got, vetoed, "{says}\n{ex}");
+        assert_eq!(r.topic(), topic, "{says}\n{ex}");
+        assert_eq!(
+            ex.to_string().contains("vetoed by exclude"),
+            !vetoed.is_empty(),
+            "{ex}"
+        );
+    }
 }
 
 #[test]

@@ -161,6 +161,34 @@ fn check_accepts_a_valid_file() {
     );
 }
 
+/// Issue 15.4: the bundled rules pass `check --deny-warnings` on any date: their
+/// promotions and reminders recur (every year, every Friday) instead of expiring, and
+/// no reply claims an action kefu does not take.
+#[test]
+fn the_bundled_rules_pass_check_deny_warnings_on_any_date() {
+    for now in [
+        "2026-11-11T23:59:00+08:00", // 双11's last minute
+        "2026-12-31T23:30:00+08:00",
+        "2027-01-01T00:30:00+08:00",
+        "2027-06-18T12:00:00+08:00",
+        "2031-11-28T12:00:00+08:00", // a Friday inside the ship_delay reminder
+        "2099-02-28T12:00:00-05:00",
+    ] {
+        let r = run(
+            &[
+                "check",
+                "rules/apparel.yaml",
+                "--deny-warnings",
+                "--now",
+                now,
+            ],
+            b"",
+        );
+        assert_eq!(r.code, 0, "{now}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("; 0 warnings"), "{now}: {}", r.stdout);
+    }
+}
+
 #[test]
 fn check_reports_every_problem_with_line_and_column() {
     let r = run(&["check", "tests/fixtures/broken.yaml"], b"");

@@ -108,6 +108,11 @@ const CASES: &[Case] = &[
     // Times.
     case("bad_time.yaml", InvalidTime, Some((6, 25)), Some("first_reply.promotions[0].from"), "invalid time '2026-13-01 00:00'; write YYYY-MM-DD HH:MM", 1),
     case("window_ends_before_start.yaml", InvalidTime, Some((8, 14)), Some("first_reply.reminders[0].until"), "ends before it starts", 1),
+    // Recurring windows (issue 15.4): every year, weekly, monthly.
+    case("window_mixed_forms.yaml", InvalidTime, Some((6, 45)), Some("first_reply.promotions[0].until"), "from is a day of every year (MM-DD) but until is a date (YYYY-MM-DD: once)", 1),
+    case("window_month_day_out_of_range.yaml", InvalidTime, Some((6, 30)), Some("first_reply.promotions[0].monthly"), "'32' is not a day of the month", 1),
+    case("window_weekly_and_monthly.yaml", InvalidTime, Some((6, 43)), Some("first_reply.promotions[0].monthly"), "a window repeats weekly or monthly, not both", 1),
+    case("window_time_without_days.yaml", InvalidTime, Some((6, 26)), Some("first_reply.promotions[0].from"), "'20:00' is a time of day, but the window names no days", 2),
     case("bad_duration.yaml", InvalidTime, Some((5, 18)), Some("first_reply.after_silence"), "invalid duration '30min'; write e.g. 90s, 30m", 1),
     case("bad_timezone.yaml", InvalidTimeZone, Some((4, 13)), Some("shop.timezone"), "unknown time zone 'Asia/Beijing'", 1),
     // Tests of the file.
@@ -127,6 +132,9 @@ const CASES: &[Case] = &[
     case("bad_var_name.yaml", InvalidTemplate, Some((5, 5)), Some("shop.vars.Ship-Days"), "variable name 'Ship-Days'", 1),
     case("capture_named_like_var.yaml", InvalidPattern, Some((9, 16)), Some("insale[0].patterns[0]"), "capture group 'ship_days'", 1),
     case("tab_indentation.yaml", Syntax, Some((3, 1)), None, "a tab in the indentation; indent with spaces only", 1),
+    // Limits of the YAML itself (issue 16.1): nesting deeper than a node tree of 15
+    // levels stopped with a stack overflow in a debug build before it was capped.
+    case("nested_too_deep.yaml", LimitExceeded, Some((66, 65)), Some("presale[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0].children[0]"), "lists and maps nest deeper than 32 levels", 1),
 ];
 
 fn load(file: &str) -> Error {

@@ -314,7 +314,7 @@ fn the_bundled_rules_read_their_buyers() {
         (r.segment(), r.topic()),
         (Some("economic"), Some("discount"))
     );
-    assert_eq!(r.promotion(), Some("double12_warmup"));
+    assert_eq!(r.promotion(), Some("double12"));
     let r = e.reply_at(&mut s, "怎么还没发货？？？", now);
     assert!(r.angry());
     assert!(r.text().contains("抱歉"), "{}", r.text());

@@ -77,7 +77,10 @@ fn a_capture_stored_earlier_is_still_data_in_later_replies() {
     // another capture's name; neither is expanded.
     let r = e.reply_at(&mut s, "订单号：{nickname}", noon());
     assert_eq!(r.topic(), Some("order"));
-    assert_eq!(r.text(), "订单{nickname}已收到,小测马上为{order_id}查询~");
+    assert_eq!(
+        r.text(),
+        "订单{nickname}已收到,{order_id}可以在订单页查看物流~"
+    );
     let r = e.reply_at(&mut s, "尺码呢", noon());
     assert_eq!(r.text(), "{order_id},小测帮您选尺码~");
 }

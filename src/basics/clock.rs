@@ -183,6 +183,140 @@ pub(crate) fn parse_offset(s: &str) -> Option<TimeZone> {
     Some(TimeZone::fixed(off))
 }
 
+/// When a promotion or reminder of `first_reply` shows, read in the shop's zone: once
+/// between two instants, every year between two dates, or on days of the week or of
+/// the month during a daily range. One model for every form, so that "is it on now"
+/// is one function ([`When::contains`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum When {
+    /// From `from` to `until`, both included.
+    Once { from: Timestamp, until: Timestamp },
+    /// Every year from `from` to `until` ([`YearKey`]s, both included); when `until`
+    /// comes before `from`, the window runs across New Year.
+    Yearly { from: u32, until: u32 },
+    /// On the weekdays of `days` (bit 0 = Monday), during `hours` (which may run past
+    /// midnight into the next day, belonging to the day it starts).
+    Weekly { days: u8, hours: DayRange },
+    /// On the days of the month of `days` (bit d = day d, 1 to 31), during `hours`.
+    Monthly { days: u32, hours: DayRange },
+}
+
+/// A moment of any year as one number: `(month × 32 + day) × 86,400 + second of the
+/// day`. Ordered like the moments it names within a year; never a date of a given year,
+/// so 02-29 is a key like any other (only leap years reach it).
+pub(crate) fn year_key(month: u32, day: u32, second: u32) -> u32 {
+    (month * 32 + day) * 86_400 + second
+}
+
+/// The last second of a day, for an `until` written as a date alone.
+pub(crate) const END_OF_DAY: u32 = 86_399;
+
+impl When {
+    /// Whether `now` is inside, read in `tz`.
+    pub(crate) fn contains(&self, now: Timestamp, tz: &TimeZone) -> bool {
+        if let When::Once { from, until } = *self {
+            return from <= now && now <= until;
+        }
+        // The wall clock in `tz`, without building a `Zoned` (a conversation's opening
+        // checks every window).
+        let dt = tz.to_offset(now).to_datetime(now);
+        let minute =
+            u32::from(dt.hour().unsigned_abs()) * 60 + u32::from(dt.minute().unsigned_abs());
+        let day_range = |hours: DayRange, on: &dyn Fn(jiff::civil::Date) -> bool| {
+            if !hours.contains(minute) {
+                return false;
+            }
+            // Inside the range: it started today, or yesterday and runs past midnight.
+            let date = dt.date();
+            if minute >= hours.from {
+                on(date)
+            } else {
+                date.yesterday().is_ok_and(on)
+            }
+        };
+        match *self {
+            When::Once { .. } => false, // answered above
+            When::Yearly { from, until } => {
+                let second = minute * 60 + u32::from(dt.second().unsigned_abs());
+                let month = u32::from(dt.month().unsigned_abs());
+                let k = year_key(month, u32::from(dt.day().unsigned_abs()), second);
+                if from <= until {
+                    from <= k && k <= until
+                } else {
+                    from <= k || k <= until
+                }
+            }
+            When::Weekly { days, hours } => day_range(hours, &|d| {
+                let wd = u32::from(d.weekday().to_monday_zero_offset().unsigned_abs());
+                days & (1 << wd) != 0
+            }),
+            When::Monthly { days, hours } => day_range(hours, &|d| {
+                days & (1 << u32::from(d.day().unsigned_abs())) != 0
+            }),
+        }
+    }
+
+    /// When a window that shows once ends; `None` for a recurring one.
+    pub(crate) fn ends(&self) -> Option<Timestamp> {
+        match *self {
+            When::Once { until, .. } => Some(until),
+            _ => None,
+        }
+    }
+}
+
+/// A date (`2026-11-11`) or date and time (`2026-11-11 20:00`) in `tz`. A date alone
+/// is the day's first instant, or its last when `end` (an `until`: the whole day).
+pub(crate) fn parse_date_time(s: &str, tz: &TimeZone, end: bool) -> Option<Timestamp> {
+    let s = s.trim();
+    let (date, time) = match s.split_once([' ', 'T']) {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (s, None),
+    };
+    let shape = |x: &str| x.len() == 10 && x.as_bytes()[4] == b'-' && x.as_bytes()[7] == b'-';
+    if !shape(date) {
+        return None;
+    }
+    let date: jiff::civil::Date = date.parse().ok()?;
+    let start = |date: jiff::civil::Date, minute: u32| -> Option<Timestamp> {
+        let h = i8::try_from(minute / 60).ok()?;
+        let m = i8::try_from(minute % 60).ok()?;
+        Some(date.at(h, m, 0, 0).to_zoned(tz.clone()).ok()?.timestamp())
+    };
+    match time {
+        Some(t) => start(date, parse_hhmm(t, false)?),
+        None if end => start(date.tomorrow().ok()?, 0)?
+            .checked_sub(jiff::SignedDuration::from_nanos(1))
+            .ok(),
+        None => start(date, 0),
+    }
+}
+
+/// A day of every year (`11-11`), with a time (`11-11 20:00`) or without: its
+/// [`year_key`] at that minute, or at the day's start (its last second when `end`).
+/// Any day of a leap year's calendar (02-29 too).
+pub(crate) fn parse_month_day(s: &str, end: bool) -> Option<u32> {
+    let s = s.trim();
+    let (date, time) = match s.split_once(' ') {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (s, None),
+    };
+    let (m, d) = date.split_once('-')?;
+    let two = |x: &str| x.len() == 2 && x.bytes().all(|b| b.is_ascii_digit());
+    if !two(m) || !two(d) {
+        return None;
+    }
+    let (month, day): (u32, u32) = (m.parse().ok()?, d.parse().ok()?);
+    // 2024 is a leap year: its calendar has every day any year has.
+    jiff::civil::Date::new(2024, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok()?;
+    let second = match time {
+        Some(t) => parse_hhmm(t, false)? * 60,
+        None if end => END_OF_DAY,
+        None => 0,
+    };
+    Some(year_key(month, day, second))
+}
+
 /// `SystemTime` as RFC 3339 text in serde, clamped like [`unix_seconds`].
 pub(crate) mod rfc3339 {
     use jiff::Timestamp;
@@ -262,6 +396,135 @@ mod tests {
         assert_eq!(unix_seconds(before), -90);
         assert_eq!(unix_seconds(system_time(-90)), -90);
         assert_eq!(unix_seconds(UNIX_EPOCH + Duration::from_millis(1999)), 1);
+    }
+
+    fn at(s: &str) -> Timestamp {
+        match s.parse() {
+            Ok(t) => t,
+            Err(e) => panic!("{s}: {e}"),
+        }
+    }
+
+    #[test]
+    fn windows_of_every_form_in_the_shop_s_zone() {
+        let tz = parse_offset("+08:00").unwrap();
+        let yearly = |from: &str, until: &str| When::Yearly {
+            from: parse_month_day(from, false).unwrap(),
+            until: parse_month_day(until, true).unwrap(),
+        };
+        let weekly = |days: &str, hours: &str| When::Weekly {
+            days: parse_days(days).unwrap(),
+            hours: DayRange::parse(hours).unwrap(),
+        };
+        let monthly = |days: u32, hours: &str| When::Monthly {
+            days,
+            hours: DayRange::parse(hours).unwrap(),
+        };
+        let once = When::Once {
+            from: parse_date_time("2026-11-01", &tz, false).unwrap(),
+            until: parse_date_time("2026-11-11 23:59", &tz, true).unwrap(),
+        };
+        // A date alone as the end: the whole day (issue 16.4).
+        let d12 = When::Once {
+            from: parse_date_time("2026-12-01", &tz, false).unwrap(),
+            until: parse_date_time("2026-12-12", &tz, true).unwrap(),
+        };
+        let d11 = yearly("11-01", "11-11");
+        let new_year = yearly("12-25", "01-03");
+        let leap = yearly("02-29", "02-29");
+        let eve = yearly("10-31 20:00", "11-11");
+        // (window, instant, inside); 2026-12-04 is a Friday; the zone is +08:00.
+        let cases = [
+            (d12, "2026-12-12T15:59:59.999Z", true), // 12-12 23:59:59.999
+            (d12, "2026-12-12T16:00:00Z", false),
+            (d12, "2026-11-30T16:00:00Z", true),
+            (once, "2026-10-31T15:59:59Z", false),
+            (once, "2026-10-31T16:00:00Z", true), // 11-01 00:00
+            (once, "2026-11-11T15:59:00Z", true),
+            (once, "2026-11-11T15:59:01Z", false),
+            (d11, "2031-11-11T15:59:59Z", true), // any year, to the day's end
+            (d11, "2031-11-11T16:00:00Z", false),
+            (d11, "2031-10-31T16:00:00Z", true),
+            (new_year, "2026-12-31T12:00:00Z", true), // across New Year
+            (new_year, "2027-01-03T15:59:59Z", true),
+            (new_year, "2027-01-04T00:00:00Z", false),
+            (new_year, "2026-07-01T00:00:00Z", false),
+            (leap, "2028-02-29T04:00:00Z", true),
+            (leap, "2027-03-01T04:00:00Z", false),
+            (eve, "2026-10-31T11:59:00Z", false),
+            (eve, "2026-10-31T12:00:00Z", true),
+            (weekly("fri", "00:00-24:00"), "2026-12-03T16:00:00Z", true),
+            (weekly("fri", "00:00-24:00"), "2026-12-04T15:59:59Z", true),
+            (weekly("fri", "00:00-24:00"), "2026-12-04T16:00:00Z", false),
+            // Friday night past midnight belongs to Friday: Saturday 01:00 is in.
+            (weekly("fri", "20:00-02:00"), "2026-12-04T17:00:00Z", true),
+            (weekly("fri", "20:00-02:00"), "2026-12-05T11:30:00Z", false),
+            (weekly("sat", "20:00-02:00"), "2026-12-04T17:30:00Z", false), // Friday's night
+            (
+                monthly(1 << 18, "00:00-24:00"),
+                "2026-12-18T03:00:00Z",
+                true,
+            ),
+            (
+                monthly(1 << 18, "00:00-24:00"),
+                "2026-12-19T03:00:00Z",
+                false,
+            ),
+            (
+                monthly(1 << 31, "22:00-02:00"),
+                "2026-12-31T17:00:00Z",
+                true,
+            ), // Jan 1 01:00
+            (
+                monthly(1 << 31, "22:00-02:00"),
+                "2026-11-30T17:00:00Z",
+                false,
+            ), // no Nov 31
+        ];
+        for (i, (w, t, inside)) in cases.iter().enumerate() {
+            assert_eq!(w.contains(at(t), &tz), *inside, "case {i}: {w:?} at {t}");
+        }
+        assert_eq!(d12.ends(), parse_date_time("2026-12-12", &tz, true));
+        assert_eq!(weekly("fri", "00:00-24:00").ends(), None);
+    }
+
+    #[test]
+    fn window_dates_parse_strictly() {
+        let tz = TimeZone::UTC;
+        let bad_dates = [
+            "2026-13-01",
+            "2026-02-30",
+            "2026-1-01",
+            "26-11-01",
+            "2026-11-01 25:00",
+            "11-01",
+            "",
+        ];
+        for bad in bad_dates {
+            assert_eq!(parse_date_time(bad, &tz, false), None, "{bad}");
+        }
+        let bad_days = [
+            "13-01",
+            "02-30",
+            "1-01",
+            "11-1",
+            "11-01 9",
+            "2026-11-01",
+            "11/01",
+            "",
+        ];
+        for bad in bad_days {
+            assert_eq!(parse_month_day(bad, false), None, "{bad}");
+        }
+        assert_eq!(parse_month_day("02-29", false), Some(year_key(2, 29, 0)));
+        let end = year_key(2, 29, END_OF_DAY);
+        assert_eq!(parse_month_day("02-29", true), Some(end));
+        let eight_pm = year_key(11, 11, 72_000);
+        assert_eq!(parse_month_day("11-11 20:00", true), Some(eight_pm));
+        assert_eq!(
+            parse_date_time("2026-11-11 00:00", &tz, true),
+            parse_date_time("2026-11-11", &tz, false)
+        );
     }
 
     #[test]

@@ -94,7 +94,8 @@ pub struct EngineBuilder {
 }
 
 impl EngineBuilder {
-    /// Messages longer than this (default 4,096 bytes) are cut at a char boundary before
+    /// Messages longer than this (default 4,096 bytes) are cut between grapheme clusters
+    /// (never inside an emoji sequence or between a letter and its accent) before
     /// matching; the reply says so in [`Reply::truncated`].
     pub fn max_message_bytes(mut self, n: usize) -> Self {
         self.limits.max_message_bytes = n;

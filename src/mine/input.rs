@@ -245,10 +245,12 @@ fn read_line_capped(
 
 fn cut_text(mut s: String) -> String {
     if s.len() > MAX_TURN_BYTES {
-        let mut end = MAX_TURN_BYTES;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
+        let mut bytes = 0;
+        let end = super::text::prefix_fitting(&s, |g| {
+            bytes += g.len();
+            bytes <= MAX_TURN_BYTES
+        })
+        .len();
         s.truncate(end);
     }
     s
@@ -451,10 +453,9 @@ impl<'a> Reader<'a> {
             return Ok(None);
         };
         let Some(role) = self.speakers.role(who) else {
-            let who: String = who.chars().take(16).collect();
             self.bad(format!(
                 "unknown speaker '{}'; known: {} (add one with --buyer-prefix or --agent-prefix)",
-                who.trim(),
+                super::text::one_line(who, 16),
                 self.speakers.known()
             ))?;
             return Ok(None);

@@ -5,6 +5,7 @@
 //! here drops them before anything else looks at the text.
 
 use crate::normalize_char;
+use unicode_segmentation::UnicodeSegmentation;
 
 /// Longest placeholder name inside brackets, in chars.
 const MAX_PLACEHOLDER_CHARS: usize = 24;
@@ -178,18 +179,51 @@ pub(crate) fn one_line(s: &str, max: usize) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let clean = clean.trim();
-    if clean.chars().count() <= max {
+    let mut chars = 0;
+    let cut = prefix_fitting(clean, |g| {
+        chars += g.chars().count();
+        chars <= max
+    });
+    if cut.len() == clean.len() {
         clean.to_owned()
     } else {
-        let mut cut: String = clean.chars().take(max).collect();
-        cut.push('…');
-        cut
+        format!("{cut}…")
     }
+}
+
+/// The longest prefix of `s` made of whole grapheme clusters (an emoji sequence, a
+/// letter and its marks) that `fits` accepts, fed one cluster after another: a cut
+/// never splits what a reader sees as one character. Reads only as far as it keeps.
+pub(crate) fn prefix_fitting(s: &str, mut fits: impl FnMut(&str) -> bool) -> &str {
+    let mut end = 0;
+    for g in s.graphemes(true) {
+        if !fits(g) {
+            break;
+        }
+        end += g.len();
+    }
+    &s[..end]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_cuts_between_grapheme_clusters() {
+        let family = "👩\u{200D}👩\u{200D}👧"; // 5 chars, one cluster
+                                               // (text, max chars, shown)
+        let cases = [
+            ("退货\n运费", 10, "退货 运费".to_owned()),
+            ("退货运费谁出", 4, "退货运费…".to_owned()),
+            (&*format!("ab{family}"), 6, "ab…".to_owned()),
+            (&*format!("ab{family}"), 7, format!("ab{family}")),
+            ("cafe\u{301}s", 4, "caf…".to_owned()),
+        ];
+        for (text, max, shown) in cases {
+            assert_eq!(one_line(text, max), shown, "{text:?} at {max}");
+        }
+    }
 
     #[test]
     fn placeholders_are_found_and_dropped() {

@@ -15,6 +15,7 @@
 //! and returns a [`Pick`]; the engine's decision carries it and the session records it
 //! in its one update. Never writes a session.
 
+use crate::basics::clock::When;
 use crate::basics::ids::SegmentId;
 use crate::shop::hours::{AgentHours, NextOpen};
 use crate::template::{Mark, Template, Vars};
@@ -77,21 +78,22 @@ impl std::fmt::Display for ReplyKind {
     }
 }
 
-/// A promotion or reminder of `first_reply`: a text shown in the opening between two
-/// times.
+/// A promotion or reminder of `first_reply`: a text shown in the opening while `when`
+/// holds (once, every year, weekly or monthly), in the shop's zone.
 #[derive(Debug, Clone)]
 pub(crate) struct Window {
     pub(crate) id: String,
     /// Where the window is written.
     pub(crate) location: Option<crate::basics::error::Location>,
-    pub(crate) from: Timestamp,
-    pub(crate) until: Timestamp,
+    pub(crate) when: When,
+    /// The shop's zone, in which `when` is read.
+    pub(crate) tz: jiff::tz::TimeZone,
     pub(crate) text: Template,
 }
 
 impl Window {
     pub(crate) fn active_at(&self, now: Timestamp) -> bool {
-        self.from <= now && now <= self.until
+        self.when.contains(now, &self.tz)
     }
 }
 

@@ -139,7 +139,8 @@ pub(crate) struct Candidate {
 pub(crate) struct Selection {
     /// Every node hit and not vetoed, the winner first.
     pub(crate) candidates: Ranked,
-    /// Nodes hit and vetoed by an exclude word (sorted, unique).
+    /// Nodes hit and vetoed by an exclude word (sorted, unique): only nodes that a
+    /// keyword or pattern of theirs hit.
     pub(crate) vetoed: Vec<NodeId>,
 }
 
@@ -310,7 +311,11 @@ pub(crate) fn select(
     }
     out.candidates.fill(ranked);
     out.vetoed.clear();
-    out.vetoed.extend_from_slice(vetoed);
+    // Reported are the nodes an exclude word kept from being candidates: those a
+    // keyword or pattern of theirs hit (issue 16.6), not every node whose exclude
+    // word the message contains.
+    let hit = |n: &&NodeId| !hits_of(hits, **n).is_empty();
+    out.vetoed.extend(vetoed.iter().filter(hit));
 }
 
 /// Orders hits by node, then keywords before patterns, then index.

@@ -18,7 +18,13 @@ use std::collections::HashMap;
 
 impl Validator {
     /// `buyers:`, and the signal words to compile with the nodes' keywords.
-    pub(super) fn buyers(&mut self, rule: Option<Spanned<BuyersRule>>) -> (Buyers, Vec<Signal>) {
+    /// `has_handoff_reply`: the file has `fallback.handoff_reply`, the words for an
+    /// angry buyer handed over; without them `anger.handoff_after` defaults to 0.
+    pub(super) fn buyers(
+        &mut self,
+        rule: Option<Spanned<BuyersRule>>,
+        has_handoff_reply: bool,
+    ) -> (Buyers, Vec<Signal>) {
         let Some(rule) = rule else {
             return (Buyers::default(), Vec::new());
         };
@@ -141,10 +147,14 @@ impl Validator {
             }
             Anger {
                 question_marks,
-                handoff_after: a
-                    .handoff_after
-                    .as_ref()
-                    .map_or(DEFAULT_ANGER_HANDOFF_AFTER, |h| h.value),
+                handoff_after: a.handoff_after.as_ref().map_or(
+                    if has_handoff_reply {
+                        DEFAULT_ANGER_HANDOFF_AFTER
+                    } else {
+                        0
+                    },
+                    |h| h.value,
+                ),
             }
         });
         (Buyers::new(segments, half_life, anger), signals)

@@ -71,15 +71,7 @@ impl Validator {
     }
 
     fn clock(&mut self, s: Option<&S>, key: &str, at: Option<Location>, path: &str) -> Option<u32> {
-        let Some(s) = s else {
-            self.problem(
-                ErrorKind::MissingKey,
-                format!("missing key '{key}'"),
-                at,
-                path,
-            );
-            return None;
-        };
+        let s = self.required(s, key, at, path)?;
         let m = parse_hhmm(&s.value, true);
         if m.is_none() {
             self.problem(

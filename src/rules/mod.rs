@@ -7,11 +7,13 @@
 
 mod buyers;
 mod hours;
+mod lint;
 mod model;
 mod payment;
 mod products;
 mod reading;
 mod replies;
+mod windows;
 mod yaml;
 
 use crate::basics::clock::{parse_duration, parse_offset};
@@ -21,7 +23,7 @@ use crate::basics::limits::{Limits, MAX_CAPTURE_NAME_BYTES, MAX_TOPIC_BYTES};
 use crate::basics::normalize::normalize;
 use crate::basics::section::Section;
 use crate::basics::text::{is_ident, key_hash};
-use crate::pipeline::compose::{Fallback, Openings, Window};
+use crate::pipeline::compose::{Fallback, Openings};
 use crate::pipeline::reading::Reading;
 use crate::pipeline::tree::{Node, PatternRule, Signal, Term, TermKind};
 use crate::shop::buyers::Buyers;
@@ -30,8 +32,7 @@ use crate::shop::payment::{PaymentReminders, ORDER_VARS};
 use crate::shop::products::ProductTable;
 use crate::template::{Scope, Template};
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
-use model::{NodeRule, RuleFile, VariantRule, WindowRule, S};
+use model::{NodeRule, RuleFile, VariantRule, S};
 use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, HashMap};
 
@@ -74,6 +75,16 @@ pub(crate) struct RuleSet {
     /// `reading:`: confidence, negators, protected words, follow-ups, slots.
     pub(crate) reading: Reading,
     pub(crate) products: ProductTable,
+    /// `lint.claims_action` of the file: phrases added to the lint's defaults, and
+    /// allowed texts.
+    pub(crate) claims: Claims,
+}
+
+/// `lint.claims_action`, as written (checked non-empty).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Claims {
+    pub(crate) phrases: Vec<String>,
+    pub(crate) allow: Vec<String>,
 }
 
 const DEFAULT_TZ_OFFSET_SECS: i32 = 8 * 3600;
@@ -97,7 +108,7 @@ pub(crate) fn load(text: &str, file: Option<&str>, limits: &Limits) -> Result<Ru
         );
         return Err(Error::rules(vec![p], file));
     }
-    let parsed = yaml::parse(text).map_err(|p| Error::rules(vec![p], file))?;
+    let parsed = yaml::parse(text, limits).map_err(|p| Error::rules(vec![p], file))?;
     let mut v = Validator {
         problems: Vec::new(),
         limits: *limits,
@@ -144,6 +155,25 @@ impl Validator {
             .push(Problem::new(kind, msg).at(at).path(path.to_owned()));
     }
 
+    /// `value`, or a located "missing key" problem (at `at`, the map lacking it).
+    fn required<'a>(
+        &mut self,
+        value: Option<&'a S>,
+        key: &str,
+        at: Option<Location>,
+        path: &str,
+    ) -> Option<&'a S> {
+        if value.is_none() {
+            self.problem(
+                ErrorKind::MissingKey,
+                format!("missing key '{key}'"),
+                at,
+                path,
+            );
+        }
+        value
+    }
+
     fn rule_set(&mut self, f: RuleFile, file: Option<&str>) -> RuleSet {
         let has_shop = f.shop.is_some();
         let (shop_loc, shop) = match f.shop {
@@ -182,7 +212,11 @@ impl Validator {
         };
         let tz = self.timezone(shop.timezone.as_ref());
         let agent_hours = self.agent_hours(shop.agent_hours, &tz);
-        let (buyers, signals) = self.buyers(f.buyers);
+        let has_handoff_reply = f
+            .fallback
+            .as_ref()
+            .is_some_and(|fb| !fb.value.handoff_reply.is_empty());
+        let (buyers, signals) = self.buyers(f.buyers, has_handoff_reply);
         let reading = self.reading(f.reading);
 
         let mut constants = BTreeMap::new();
@@ -341,11 +375,16 @@ impl Validator {
                         "fallback",
                     );
                 }
-                let handoff_after = fb.handoff_after.unwrap_or(DEFAULT_HANDOFF_AFTER);
+                // A default never hands over with no words for it (issue 16.4).
+                let handoff_after = fb.handoff_after.unwrap_or(if fb.handoff_reply.is_empty() {
+                    0
+                } else {
+                    DEFAULT_HANDOFF_AFTER
+                });
                 if handoff_after > 0 && fb.handoff_reply.is_empty() {
                     self.problem(
                         ErrorKind::EmptyReply,
-                        "fallback needs a handoff_reply when handoff_after is above 0",
+                        format!("fallback needs a handoff_reply when handoff_after is above 0 (it is {handoff_after}): add what the buyer reads when a human takes over, or write handoff_after: 0"),
                         fb_loc,
                         "fallback",
                     );
@@ -390,6 +429,7 @@ impl Validator {
             .map(|p| self.payment_reminders(p, &constants));
         let tests = self.tests(f.tests, &nodes, &buyers);
         let products = std::mem::take(&mut self.products.table);
+        let claims = self.claims(f.lint);
         RuleSet {
             file: file.map(str::to_owned),
             shop_name,
@@ -404,6 +444,7 @@ impl Validator {
             agent_hours,
             products,
             reading,
+            claims,
         }
     }
 
@@ -717,73 +758,6 @@ impl Validator {
         }
     }
 
-    fn windows(
-        &mut self,
-        list: Vec<Spanned<WindowRule>>,
-        tz: &TimeZone,
-        scope: &Scope<'_>,
-        path: &str,
-    ) -> Vec<Window> {
-        let mut out = Vec::new();
-        for (i, w) in list.into_iter().enumerate() {
-            let at = loc(&w);
-            let wpath = format!("{path}[{i}]");
-            let w = w.value;
-            let missing = |v: &Option<S>, key: &str, me: &mut Self| {
-                if v.is_none() {
-                    me.problem(
-                        ErrorKind::MissingKey,
-                        format!("missing key '{key}'"),
-                        at,
-                        &wpath,
-                    );
-                }
-            };
-            missing(&w.id, "id", self);
-            missing(&w.from, "from", self);
-            missing(&w.until, "until", self);
-            missing(&w.text, "text", self);
-            let from = w
-                .from
-                .as_ref()
-                .and_then(|s| self.time(s, tz, &format!("{wpath}.from")));
-            let until = w
-                .until
-                .as_ref()
-                .and_then(|s| self.time(s, tz, &format!("{wpath}.until")));
-            let text = w.text.as_ref().and_then(|s| {
-                let t = self.template(s, scope, &format!("{wpath}.text"))?;
-                self.check_product_variants(
-                    std::slice::from_ref(&t),
-                    loc(s),
-                    &format!("{wpath}.text"),
-                );
-                Some(t)
-            });
-            if let (Some(f), Some(u)) = (from, until) {
-                if u < f {
-                    self.problem(
-                        ErrorKind::InvalidTime,
-                        "time window ends before it starts (until < from)",
-                        w.until.as_ref().and_then(loc),
-                        &format!("{wpath}.until"),
-                    );
-                    continue;
-                }
-            }
-            if let (Some(id), Some(from), Some(until), Some(text)) = (w.id, from, until, text) {
-                out.push(Window {
-                    id: id.value,
-                    location: at,
-                    from,
-                    until,
-                    text,
-                });
-            }
-        }
-        out
-    }
-
     /// A duration (`90s`, `30m`, `2h`, `1d`) in seconds, or a located problem.
     fn duration(&mut self, s: &S, path: &str) -> Option<i64> {
         let d = parse_duration(&s.value);
@@ -799,28 +773,6 @@ impl Validator {
             );
         }
         d
-    }
-
-    fn time(&mut self, s: &S, tz: &TimeZone, path: &str) -> Option<Timestamp> {
-        let parsed = s
-            .value
-            .trim()
-            .parse::<jiff::civil::DateTime>()
-            .ok()
-            .and_then(|dt| dt.to_zoned(tz.clone()).ok())
-            .map(|z| z.timestamp());
-        if parsed.is_none() {
-            self.problem(
-                ErrorKind::InvalidTime,
-                format!(
-                    "invalid time '{}'; write YYYY-MM-DD HH:MM in the shop's time zone",
-                    s.value
-                ),
-                loc(s),
-                path,
-            );
-        }
-        parsed
     }
 
     fn tests(

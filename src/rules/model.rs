@@ -34,6 +34,27 @@ pub(crate) struct RuleFile {
     pub(crate) fallback: Option<Spanned<FallbackRule>>,
     #[serde(default)]
     pub(crate) tests: Vec<Spanned<TestRule>>,
+    #[serde(default)]
+    pub(crate) lint: Option<Spanned<LintRule>>,
+}
+
+/// `lint:`: settings of the lints for this file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LintRule {
+    #[serde(default)]
+    pub(crate) claims_action: Option<Spanned<ClaimsRule>>,
+}
+
+/// `lint.claims_action`: phrases that claim an action, added to the defaults, and
+/// texts in which a phrase is not a claim.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClaimsRule {
+    #[serde(default)]
+    pub(crate) phrases: Vec<S>,
+    #[serde(default)]
+    pub(crate) allow: Vec<S>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,6 +93,8 @@ pub(crate) struct FirstReply {
     pub(crate) reminders: Vec<Spanned<WindowRule>>,
 }
 
+/// A promotion or reminder: once (`from`/`until` dates), every year (`MM-DD`), or on
+/// `weekly:` or `monthly:` days (`from`/`until` times of day).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WindowRule {
@@ -83,6 +106,47 @@ pub(crate) struct WindowRule {
     pub(crate) until: Option<S>,
     #[serde(default)]
     pub(crate) text: Option<S>,
+    #[serde(default)]
+    pub(crate) weekly: Option<S>,
+    #[serde(default)]
+    pub(crate) monthly: Option<Spanned<MonthDays>>,
+}
+
+/// `monthly: 18` or `monthly: [1, 15]`: the days as written, checked by the validator.
+#[derive(Debug)]
+pub(crate) struct MonthDays(pub(crate) Vec<String>);
+
+impl<'de> Deserialize<'de> for MonthDays {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{self, SeqAccess, Visitor};
+        use std::fmt;
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MonthDays;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a day of the month (1 to 31), or a list of them")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<MonthDays, E> {
+                Ok(MonthDays(vec![v.to_string()]))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<MonthDays, E> {
+                Ok(MonthDays(vec![v.to_string()]))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MonthDays, E> {
+                Ok(MonthDays(
+                    v.split(',').map(|d| d.trim().to_owned()).collect(),
+                ))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<MonthDays, A::Error> {
+                let mut out = Vec::new();
+                while let Some(MonthDays(mut day)) = a.next_element::<MonthDays>()? {
+                    out.append(&mut day);
+                }
+                Ok(MonthDays(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -96,7 +96,10 @@ impl Validator {
     ) {
         let anger_hands_over = buyers.anger.is_some_and(|a| a.handoff_after > 0);
         // With fallback.handoff_after above 0, the fallback's own check reports it.
-        if anger_hands_over && fb.handoff_reply.is_empty() && fb.handoff_after == Some(0) {
+        if anger_hands_over
+            && fb.handoff_reply.is_empty()
+            && fb.handoff_after.is_none_or(|n| n == 0)
+        {
             self.problem(
                 ErrorKind::EmptyReply,
                 "fallback needs a handoff_reply when buyers.anger hands angry buyers over (handoff_after above 0)",

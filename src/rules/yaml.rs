@@ -3,6 +3,8 @@
 
 use super::model::{RuleFile, VariantRule};
 use crate::basics::error::{ErrorKind, Location, Problem};
+use crate::basics::limits::Limits;
+use crate::basics::text::cut_chars;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::borrow::Cow;
@@ -17,34 +19,74 @@ pub(crate) fn location(loc: &serde_saphyr::Location) -> Option<Location> {
     })
 }
 
-fn options() -> serde_saphyr::Options {
-    limit_aliases(serde_saphyr::options! { with_snippet: false })
+fn options(limits: &Limits) -> serde_saphyr::Options {
+    capped(
+        serde_saphyr::options! { with_snippet: false },
+        limits,
+        MAX_DEPTH,
+    )
 }
 
+/// For reading the tree behind an error: duplicate keys are kept, so the path of a
+/// duplicate key can be named, and two levels more, so the path of a list or map nested
+/// too deep can be.
+fn tree_options(limits: &Limits) -> serde_saphyr::Options {
+    capped(
+        serde_saphyr::options! {
+            with_snippet: false,
+            duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+        },
+        limits,
+        MAX_DEPTH + 2,
+    )
+}
+
+/// The parser's caps, from kefu's own limits.
+///
 /// Anchors and aliases are fine for sharing a reply list, not for a file that expands
-/// a thousand-fold (an "alias bomb" of a few lines): cut replays off early.
-fn limit_aliases(mut o: serde_saphyr::Options) -> serde_saphyr::Options {
+/// a thousand-fold (an "alias bomb" of a few lines): replays are cut off early.
+///
+/// Without aliases, a file's size bounds its YAML: every node (a scalar, a list, a
+/// map) takes at least one byte of the text (`a,` in a list; `{a,b}` is two keys and
+/// their two empty values in five bytes), and every node is at most two events (its
+/// start and end). So the node and event budgets are the file's byte limit, and a file
+/// within [`Limits::max_file_bytes`] is never refused by the parser's counting: what
+/// it holds is then checked against kefu's limits (keywords, patterns …), which say
+/// what was too much. The parser's fixed default (250,000 nodes) refused plain files
+/// of about 90,000 keywords, under the documented 200,000 (issue 16.1).
+fn capped(mut o: serde_saphyr::Options, limits: &Limits, depth: usize) -> serde_saphyr::Options {
     o.alias_limits.max_total_replayed_events = MAX_ALIAS_EVENTS;
+    let mut budget = serde_saphyr::Budget::default();
+    let bytes = limits.max_file_bytes;
+    budget.max_nodes = bytes.saturating_add(BUDGET_SLACK);
+    budget.max_events = bytes.saturating_mul(2).saturating_add(BUDGET_SLACK);
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(bytes);
+    budget.max_depth = depth;
+    // The replay cap above is what stops an alias bomb; the parser's ratio heuristic
+    // (more than 10 aliases an anchor) would also refuse a reply list shared by a
+    // hundred nodes, which replays little.
+    budget.enforce_alias_anchor_ratio = false;
+    o.budget = Some(budget);
     o
 }
 
 /// YAML events that aliases may replay in one file.
 const MAX_ALIAS_EVENTS: usize = 20_000;
 
-/// For reading the tree behind an error: duplicate keys are kept, so the path of a
-/// duplicate key can be named.
-fn tree_options() -> serde_saphyr::Options {
-    limit_aliases(serde_saphyr::options! {
-        with_snippet: false,
-        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
-    })
-}
+/// Nodes and events beyond the file's bytes (the stream's and document's own events).
+const BUDGET_SLACK: usize = 64;
+
+/// Lists and maps nested in a rule file: node trees of 15 levels (the file's map, the
+/// section's list, then a map and a `children:` list a level). The parser recurses per
+/// level, and at about 55 levels a debug build overflowed a 2 MiB thread stack: a rule
+/// file must never crash its host.
+const MAX_DEPTH: usize = 32;
 
 /// Parses the rule file model. On failure, the one structural problem serde-saphyr
 /// reports (syntax, type or unknown key), located and with its rule path.
-pub(crate) fn parse(text: &str) -> Result<RuleFile, Problem> {
+pub(crate) fn parse(text: &str, limits: &Limits) -> Result<RuleFile, Problem> {
     let text = lone_cr_to_lf(text);
-    let mut file = parse_model(&text)?;
+    let mut file = parse_model(&text, limits)?;
     restore_scalars(&mut file, &text);
     Ok(file)
 }
@@ -100,8 +142,8 @@ fn token_at(text: &str, at: Location) -> Option<&str> {
     Some(&rest[..end]).filter(|t| !t.is_empty())
 }
 
-fn parse_model(text: &str) -> Result<RuleFile, Problem> {
-    serde_saphyr::from_str_with_options::<RuleFile>(text, options()).map_err(|e| {
+fn parse_model(text: &str, limits: &Limits) -> Result<RuleFile, Problem> {
+    serde_saphyr::from_str_with_options::<RuleFile>(text, options(limits)).map_err(|e| {
         let mut loc = e.location().as_ref().and_then(location);
         let plain = e.without_snippet();
         let msg = message_of(plain);
@@ -120,9 +162,12 @@ fn parse_model(text: &str) -> Result<RuleFile, Problem> {
         if msg.starts_with("multiple YAML documents") {
             loc = loc.map(|l| at_document_start(text, l));
         }
-        let path = loc.map(|l| rule_path_at(text, l)).unwrap_or_default();
+        let path = loc
+            .map(|l| rule_path_at(text, l, limits))
+            .unwrap_or_default();
         let msg = wrong_type(plain, text, loc)
             .or_else(|| unknown_anchor(&msg, text, loc))
+            .or_else(|| (kind == ErrorKind::LimitExceeded).then(|| over_budget(plain, limits)))
             .unwrap_or_else(|| tidy(&msg, kind));
         Problem::new(kind, msg).at(loc).path(path)
     })
@@ -175,11 +220,6 @@ fn tidy(msg: &str, kind: ErrorKind) -> String {
         let name = rest.split(',').next().unwrap_or(rest).trim();
         return format!("duplicate key '{name}'; write each key once in a map");
     }
-    if kind == ErrorKind::LimitExceeded {
-        return format!(
-            "the file expands to too much YAML (aliases replay more than {MAX_ALIAS_EVENTS} events, or too many nodes); write the repeated parts out"
-        );
-    }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         return format!("missing key '{}'", rest.trim_matches('`'));
     }
@@ -195,6 +235,43 @@ fn tidy(msg: &str, kind: ErrorKind) -> String {
         };
     }
     plain_syntax(msg)
+}
+
+/// Which of the parser's caps ([`capped`]) a file went over, in words.
+fn over_budget(e: &serde_saphyr::Error, limits: &Limits) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    use serde_saphyr::Error as E;
+    match e {
+        E::AliasError { error, .. } => over_budget(error, limits),
+        E::Budget {
+            breach: B::Depth { .. },
+            ..
+        } => format!(
+            "lists and maps nest deeper than {MAX_DEPTH} levels; put fewer levels of children: under one another"
+        ),
+        E::Budget {
+            breach:
+                B::Aliases { .. }
+                | B::Anchors { .. }
+                | B::MergeKeys { .. }
+                | B::AliasAnchorRatio { .. }
+                | B::RecordedAnchorEvents { .. }
+                | B::RecordedAnchorBytes { .. },
+            ..
+        } => {
+            "the file has too many anchors or aliases (&name, *name); write the repeated parts out"
+                .to_owned()
+        }
+        // Unreachable within max_file_bytes (see `capped`), unless the parser counts
+        // differently from what its documentation says.
+        E::Budget { breach, .. } => format!(
+            "the file holds more YAML than {} bytes can ({breach:?}); split it or raise max_file_bytes",
+            limits.max_file_bytes
+        ),
+        _ => format!(
+            "the file expands to too much YAML (aliases replay more than {MAX_ALIAS_EVENTS} events); write the repeated parts out"
+        ),
+    }
 }
 
 /// The YAML parser's messages a rule author is likely to meet, in plain words (a prefix
@@ -368,13 +445,12 @@ fn starts_with_key(token: &str) -> bool {
         .is_some_and(|i| token[i + 1..].is_empty() || token[i + 1..].starts_with(' '))
 }
 
-/// `value` quoted, cut to [`SHOWN_CHARS`].
+/// `value` quoted, cut to [`SHOWN_CHARS`] (between grapheme clusters).
 fn shown(value: &str) -> String {
-    let mut out: String = value.chars().take(SHOWN_CHARS).collect();
-    if out.len() < value.len() {
-        out.push('…');
+    match cut_chars(value, SHOWN_CHARS) {
+        (out, true) => format!("'{out}…'"),
+        (out, false) => format!("'{out}'"),
     }
-    format!("'{out}'")
 }
 
 /// A YAML document as a tree of located keys and items, read only to name the rule
@@ -475,8 +551,8 @@ fn before_or_at(l: &serde_saphyr::Location, at: Location) -> bool {
 
 /// The rule path (`presale[0].children[1]`) of the deepest map or list that holds
 /// `at`. Empty when the document cannot even be read as a tree.
-pub(crate) fn rule_path_at(text: &str, at: Location) -> String {
-    let Ok(root) = serde_saphyr::from_str_with_options::<Tree>(text, tree_options()) else {
+fn rule_path_at(text: &str, at: Location, limits: &Limits) -> String {
+    let Ok(root) = serde_saphyr::from_str_with_options::<Tree>(text, tree_options(limits)) else {
         return String::new();
     };
     let mut path = String::new();
@@ -530,7 +606,7 @@ mod tests {
     #[test]
     fn a_file_with_lone_cr_line_breaks_is_read_at_the_right_line() {
         let text = "shop: {name: x}\rfallback:\r  reply: [a]\r  handoff_after: three\r";
-        let p = match parse(text) {
+        let p = match parse(text, &Limits::default()) {
             Ok(_) => panic!("loaded"),
             Err(p) => p,
         };

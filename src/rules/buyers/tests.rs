@@ -140,7 +140,7 @@ fn cases() -> Vec<Case> {
         ),
         (
             "anger hands over without a handoff reply",
-            format!("buyers:\n  anger: {{signals: [骗子]}}\n{fb}"),
+            format!("buyers:\n  anger: {{signals: [骗子], handoff_after: 2}}\n{fb}"),
             ErrorKind::EmptyReply, 5, 11, "fallback", "fallback needs a handoff_reply when buyers.anger",
         ),
         (
