@@ -101,7 +101,7 @@ pub(crate) struct Suggestions<'e> {
     pub(crate) best: [Option<Suggested<'e>>; 3],
     /// The captures the variants read (the session's and this message's), kept only
     /// when there are some.
-    pub(crate) captures: BTreeMap<String, String>,
+    pub(crate) captures: Option<BTreeMap<String, String>>,
 }
 
 /// One suggestion: the node, how sure the engine is of it, the variant it would send.
@@ -390,7 +390,9 @@ impl Engine {
         if held_back {
             let words = chars.saturating_sub(ascii);
             let (selection, hits) = (&d.selection, d.hits.as_slice());
-            d.suggestions = self.suggestions(selection, hits, words, &facts, &want, vars, &memory);
+            d.suggestions = self.suggestions(
+                selection, confidence, hits, words, &facts, &want, vars, &memory,
+            );
             if !(update.captures.is_empty() && session.captures().is_empty()) {
                 let mut captures = session.captures().clone();
                 captures.extend(
@@ -399,7 +401,7 @@ impl Engine {
                         .iter()
                         .map(|(k, v)| ((*k).to_owned(), v.clone())),
                 );
-                d.suggestions.captures = captures;
+                d.suggestions.captures = Some(captures);
             }
         }
 
@@ -504,6 +506,7 @@ impl Engine {
     fn suggestions<'e, F: FnOnce() -> u32>(
         &'e self,
         selection: &Selection,
+        winner_confidence: Confidence,
         hits: &[RawHit],
         chars: u32,
         facts: &Facts,
@@ -513,27 +516,35 @@ impl Engine {
     ) -> Suggestions<'e> {
         let inner = &*self.0;
         let all = selection.candidates.as_slice();
+        // The best three, best first: the winner, and the next two in one pass.
+        let Some((winner, rest)) = all.split_first() else {
+            return Suggestions::default();
+        };
+        let mut best: [Option<&Candidate>; 3] = [Some(winner), None, None];
+        let beats = |c: &Candidate, o: Option<&Candidate>| {
+            o.is_none_or(|o| c.score.cmp_rank(&o.score).is_gt())
+        };
+        for c in rest {
+            if beats(c, best[1]) {
+                best[2] = best[1];
+                best[1] = Some(c);
+            } else if beats(c, best[2]) {
+                best[2] = Some(c);
+            }
+        }
         let mut out = Suggestions::default();
-        // The best three, best first, without a list: at most three passes.
-        for slot in 0..out.best.len() {
-            let taken = |c: &Candidate| out.best[..slot].iter().flatten().any(|b| b.node == c.node);
-            let Some(c) = all
-                .iter()
-                .filter(|c| !taken(c))
-                .max_by(|a, b| a.score.cmp_rank(&b.score))
-            else {
-                break;
-            };
+        for (slot, c) in best.iter().enumerate() {
+            let Some(c) = c else { break };
             let Some(node) = inner.rules.nodes.get(c.node.index()) else {
                 continue;
             };
-            let runner = all
-                .iter()
-                .filter(|o| o.node != c.node)
-                .max_by(|a, b| a.score.cmp_rank(&b.score));
-            let pattern = has_pattern(hits, c.node);
-            let (confidence, _) =
-                reading::assess(c, runner, &inner.node_info, chars, facts, pattern);
+            // The winner's is the reply's; the best of the others is the winner.
+            let confidence = if slot == 0 {
+                winner_confidence
+            } else {
+                let pattern = has_pattern(hits, c.node);
+                reading::assess(c, best[0], &inner.node_info, chars, facts, pattern).0
+            };
             let pick = compose::pick(&node.reply, node.key, want, vars, memory(node.key));
             out.best[slot] = pick
                 .and_then(|p| node.reply.get(p.index))

@@ -14,6 +14,7 @@ use crate::pipeline::tree::{self, Node, TermKind};
 use crate::rules::RuleSet;
 use crate::shop::products::ProductRef;
 use crate::template::{Captures, Facts as ProductFacts, Vars};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
@@ -408,8 +409,9 @@ impl<'e> Reply<'e> {
     /// unless the reply was [held back](Reply::held_back).
     pub fn suggestions(&self) -> Vec<Suggestion<'_>> {
         let s = &self.d.suggestions;
+        let none = BTreeMap::new();
         let vars = Vars {
-            captures: Captures::stored(&s.captures),
+            captures: Captures::stored(s.captures.as_ref().unwrap_or(&none)),
             extra: &[],
             product: self.d.product.map(|p| p as &dyn ProductFacts),
         };

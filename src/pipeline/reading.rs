@@ -7,7 +7,7 @@
 
 use crate::basics::ids::NodeId;
 use crate::basics::normalize::normalize_char;
-use crate::pipeline::matcher::{RawHit, Scan, Via};
+use crate::pipeline::matcher::{NegatorHit, RawHit, Scan, Via};
 use crate::pipeline::select::{Candidate, NodeInfo, ScorePart};
 use crate::pipeline::tree::ReadingTerm;
 use std::fmt;
@@ -457,20 +457,27 @@ fn word_sense(scan: &mut Scan, dropped: &mut Vec<Dropped>) -> u32 {
     vetoed.dedup();
     let longest_word = words.iter().map(|&(s, e)| e - s).max().unwrap_or(0);
     let in_order = hits.get(..found).unwrap_or(&[]);
-    let words = &*words;
-    let vetoed = &*vetoed;
-    // The word `h` cuts, if any.
-    let cuts = |h: &RawHit| -> Option<(u32, u32)> {
+    // Keyword hits come in the order they end, as do the words: one walk with two
+    // cursors finds, for each hit, the words ending just past it.
+    let (mut next_hit, mut next_word) = (0, 0);
+    marks.clear();
+    for (i, h) in in_order.iter().enumerate() {
         if !is_keyword(h) {
-            return None;
+            continue;
         }
         let (s, e) = (h.chars.start, h.chars.end);
         // A word starting inside the hit (after its first char), ending past it, of
         // which the hit takes at most half.
         let crosses = |ws: u32, we: u32| s < ws && ws < e && we > e && (e - ws) * 2 <= we - ws;
-        // Another node's short keyword (ending at most WORD_CHARS - 1 past the hit).
-        let keyword = between(in_order, |g| g.chars.end, e + 1, e + WORD_CHARS - 1)
+        // Another node's short keyword (so ending at most WORD_CHARS - 1 past the hit).
+        while in_order.get(next_hit).is_some_and(|g| g.chars.end <= e) {
+            next_hit += 1;
+        }
+        let keyword = in_order
+            .get(next_hit..)
+            .unwrap_or(&[])
             .iter()
+            .take_while(|g| g.chars.end < e + WORD_CHARS)
             .find(|g| {
                 is_keyword(g)
                     && g.chars.end - g.chars.start <= WORD_CHARS
@@ -480,16 +487,19 @@ fn word_sense(scan: &mut Scan, dropped: &mut Vec<Dropped>) -> u32 {
             })
             .map(|g| (g.chars.start, g.chars.end));
         // A protected word it crosses, or one holding it.
-        keyword.or_else(|| {
-            between(words, |w| w.1, e, e + longest_word)
+        while words.get(next_word).is_some_and(|w| w.1 < e) {
+            next_word += 1;
+        }
+        let cut = keyword.or_else(|| {
+            words
+                .get(next_word..)
+                .unwrap_or(&[])
                 .iter()
+                .take_while(|w| w.1 <= e + longest_word)
                 .find(|&&(ws, we)| crosses(ws, we) || (ws <= s && e <= we && we - ws > e - s))
                 .copied()
-        })
-    };
-    marks.clear();
-    for (i, h) in hits.iter().enumerate() {
-        if let Some((start, end)) = cuts(h) {
+        });
+        if let Some((start, end)) = cut {
             marks.push((i as u32, start, end));
         }
     }
@@ -551,29 +561,21 @@ fn negation(
         term_hits,
         ..
     } = scan;
-    // Found in the order they end.
-    let ends_before = |start: u32| {
-        let lo = start.saturating_sub(window);
-        !between(negators, |n| n.end, lo, start).is_empty()
-    };
-    // No negator just before any keyword: nothing to read (most messages).
-    if !hits
-        .iter()
-        .any(|h| is_keyword(h) && ends_before(h.chars.start))
-    {
+    if negators.is_empty() {
         return 0;
     }
     // A negator inside a longer known word (a hit or a protected word) is part of
     // that word, not a negator.
     let found = (*term_hits).min(hits.len());
     let (in_order, patterns) = hits.split_at(found);
-    let longest = in_order
-        .iter()
-        .map(|h| h.chars.end - h.chars.start)
-        .chain(words.iter().map(|&(s, e)| e - s))
-        .max()
-        .unwrap_or(0);
-    let holds = |s: u32, e: u32| {
+    let held = |n: &NegatorHit| {
+        let longest = in_order
+            .iter()
+            .map(|h| h.chars.end - h.chars.start)
+            .chain(words.iter().map(|&(s, e)| e - s))
+            .max()
+            .unwrap_or(0);
+        let (s, e) = (n.start, n.end);
         let holds = |ws: u32, we: u32| ws <= s && e <= we && we - ws > e - s;
         between(in_order, |h| h.chars.end, e, e + longest)
             .iter()
@@ -583,44 +585,50 @@ fn negation(
                 .iter()
                 .any(|&(ws, we)| holds(ws, we))
     };
-    negators.retain(|n| !holds(n.start, n.end));
-    if negators.is_empty() {
+    let same_clause = |from: u32, to: u32| between(breaks, |&b| b, from, to).is_empty();
+    // Keyword hits with a negator just before them, in their clause (most messages
+    // have none: the rest is not read).
+    marks.clear();
+    for (i, h) in hits.iter().enumerate() {
+        if !is_keyword(h) {
+            continue;
+        }
+        let start = h.chars.start;
+        let near = between(negators, |n| n.end, start.saturating_sub(window), start);
+        if near.is_empty() || info.get(h.node.index()).is_some_and(|n| !n.negation()) {
+            continue;
+        }
+        let by = near.iter().find(|n| same_clause(n.end, start) && !held(n));
+        if let Some(n) = by {
+            marks.push((i as u32, n.start, n.end));
+        }
+    }
+    if marks.is_empty() {
         return 0;
     }
     // The positions of 吗, in kept chars, read from the text only here, where they
-    // count (a message with a negator before a keyword).
+    // count.
     let kept = text.chars().filter_map(normalize_char);
     let questions: Vec<u32> = (0u32..)
         .zip(kept)
         .filter(|&(_, k)| k == '吗')
         .map(|(i, _)| i)
         .collect();
-    let same_clause = |from: u32, to: u32| between(breaks, |&b| b, from, to).is_empty();
     // The keyword's clause runs to the next break after it; a 吗 from the keyword's
     // start (包邮吗 holds its own) to there makes the clause a question.
-    let question = |start: u32, end: u32| {
-        let after = breaks.partition_point(|&b| b < end);
+    let question = |h: &RawHit| {
+        let after = breaks.partition_point(|&b| b < h.chars.end);
         let clause_end = breaks.get(after).copied().unwrap_or(u32::MAX);
-        !between(&questions, |&q| q, start, clause_end.saturating_sub(1)).is_empty()
+        !between(
+            &questions,
+            |&q| q,
+            h.chars.start,
+            clause_end.saturating_sub(1),
+        )
+        .is_empty()
     };
-    let live = &*negators;
-    // The negator that cancels `h`, if any.
-    let cancels = |h: &RawHit| -> Option<(u32, u32)> {
-        if !is_keyword(h) || info.get(h.node.index()).is_some_and(|n| !n.negation()) {
-            return None;
-        }
-        let start = h.chars.start;
-        between(live, |n| n.end, start.saturating_sub(window), start)
-            .iter()
-            .find(|n| same_clause(n.end, start))
-            .map(|n| (n.start, n.end))
-            .filter(|_| !question(start, h.chars.end))
-    };
-    marks.clear();
-    for (i, h) in hits.iter().enumerate() {
-        if let Some((start, end)) = cancels(h) {
-            marks.push((i as u32, start, end));
-        }
+    if !questions.is_empty() {
+        marks.retain(|m| hits.get(m.0 as usize).is_none_or(|h| !question(h)));
     }
     drop_marked(hits, marks, dropped, |start, end| DropReason::Negated {
         start,
