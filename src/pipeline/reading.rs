@@ -568,13 +568,19 @@ fn negation(
     // that word, not a negator.
     let found = (*term_hits).min(hits.len());
     let (in_order, patterns) = hits.split_at(found);
-    let held = |n: &NegatorHit| {
-        let longest = in_order
-            .iter()
-            .map(|h| h.chars.end - h.chars.start)
-            .chain(words.iter().map(|&(s, e)| e - s))
-            .max()
-            .unwrap_or(0);
+    // The longest known word, found once if a negator needs it.
+    let mut longest = None;
+    let mut longest = || {
+        *longest.get_or_insert_with(|| {
+            in_order
+                .iter()
+                .map(|h| h.chars.end - h.chars.start)
+                .chain(words.iter().map(|&(s, e)| e - s))
+                .max()
+                .unwrap_or(0)
+        })
+    };
+    let held = |n: &NegatorHit, longest: u32| {
         let (s, e) = (n.start, n.end);
         let holds = |ws: u32, we: u32| ws <= s && e <= we && we - ws > e - s;
         between(in_order, |h| h.chars.end, e, e + longest)
@@ -598,7 +604,9 @@ fn negation(
         if near.is_empty() || info.get(h.node.index()).is_some_and(|n| !n.negation()) {
             continue;
         }
-        let by = near.iter().find(|n| same_clause(n.end, start) && !held(n));
+        let by = near
+            .iter()
+            .find(|n| same_clause(n.end, start) && !held(n, longest()));
         if let Some(n) = by {
             marks.push((i as u32, n.start, n.end));
         }
