@@ -1081,6 +1081,14 @@ mod tests {
             .collect()
     }
 
+    /// The rule paths of the lints of `kind`, in order.
+    fn paths(e: &Engine, kind: LintKind) -> Vec<String> {
+        kinds(e, kind)
+            .into_iter()
+            .filter_map(|l| l.rule_path)
+            .collect()
+    }
+
     const TESTS: &str = "tests: [{ says: x, expect: fallback }]\n";
 
     #[test]
@@ -1362,10 +1370,7 @@ mod tests {
         // Greetings, the fallback and windows too; not handoff replies.
         let yaml = "shop: { name: s, agent: 小衣 }\nfirst_reply:\n  greeting: ['您好，优惠券已为您准备好']\n  promotions: [{ id: p, weekly: fri, text: '{agent}已为您预留赠品' }]\npresale: [{ topic: a, keywords: [退货], reply: [好] }]\nfallback: { reply: ['问题记下啦'], handoff_reply: ['已为您转接人工'] }\n";
         let e = Engine::from_yaml_str(yaml).unwrap();
-        let paths: Vec<String> = kinds(&e, LintKind::ClaimsAction)
-            .into_iter()
-            .filter_map(|l| l.rule_path)
-            .collect();
+        let paths = paths(&e, LintKind::ClaimsAction);
         assert_eq!(
             paths,
             [
@@ -1455,10 +1460,7 @@ mod tests {
         let e = engine(&format!(
             "reading: {{ words: [配送, 礼品卡, 礼物卡, 别针, 洗衣机, 口袋] }}\npresale:\n  - {{ topic: matching, keywords: [怎么配], reply: [a] }}\n  - {{ topic: gift, keywords: [礼品, 小礼物], reply: [b] }}\n  - {{ topic: care, keywords: [机洗], reply: [c] }}\n{TESTS}"
         ));
-        let paths: Vec<String> = kinds(&e, LintKind::UnusedWord)
-            .into_iter()
-            .filter_map(|l| l.rule_path)
-            .collect();
+        let paths = paths(&e, LintKind::UnusedWord);
         // 配送: 怎么配 ends inside it; 礼品卡: 礼品 lies inside it; 别针 holds the negator
         // 别; 洗衣机: 机洗 ends inside it (能机洗衣机吗). 礼物卡: 小礼物 takes two of its
         // three chars, more than half, so it is never cut; 口袋: no keyword near it.
@@ -1501,10 +1503,7 @@ mod tests {
         let e = engine(&format!(
             "presale:\n  - {{ topic: a, keywords: [甲, 乙, 丙, 丁, 戊, 己, 庚, 辛, 壬, 癸, 子, 丑], reply: [a] }}\n{TESTS}"
         ));
-        let paths: Vec<String> = kinds(&e, LintKind::OneCharKeyword)
-            .into_iter()
-            .filter_map(|l| l.rule_path)
-            .collect();
+        let paths = paths(&e, LintKind::OneCharKeyword);
         let want: Vec<String> = (0..12)
             .map(|i| format!("presale[0].keywords[{i}]"))
             .collect();

@@ -5,7 +5,7 @@
 //! The rules are `tests/fixtures/reading.yaml`, not the bundled file, so tuning
 //! `rules/apparel.yaml` never moves them. Every reply is made at a fixed time.
 
-use kefu::{Confidence, Engine, Evidence, ReplyKind, Session, UnpaidOrder};
+use kefu::{Confidence, Engine, Evidence, Reply, ReplyKind, Session, UnpaidOrder};
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
@@ -42,13 +42,17 @@ const REMINDER: &str = "2026-11-15T10:00:00+08:00";
 /// or `None` for the fallback, why).
 type Rows = [(&'static str, Option<&'static str>, &'static str)];
 
+/// The reply to `says` in a fresh session, outside every window.
+fn once<'e>(engine: &'e Engine, says: &str) -> Reply<'e> {
+    engine.reply_at(&mut Session::new("t"), says, at(QUIET))
+}
+
 /// Runs `rows` on `engine`, naming the failing row with its explanation.
 fn run_table(table: &str, engine: &Engine, rows: &Rows) {
     let mut seen = HashSet::new();
     for &(says, want, why) in rows {
         assert!(seen.insert(says), "{table}: {says:?} is listed twice");
-        let mut s = Session::new("t");
-        let r = engine.reply_at(&mut s, says, at(QUIET));
+        let r = once(engine, says);
         assert_eq!(
             r.topic(),
             want,
@@ -152,7 +156,7 @@ fn negation() {
 #[test]
 fn negation_explain_names_the_cancelled_keyword() {
     let e = engine();
-    let r = e.reply_at(&mut Session::new("t"), "不要给我换货 我要退款", at(QUIET));
+    let r = once(&e, "不要给我换货 我要退款");
     assert_eq!(r.confidence(), Confidence::Medium);
     assert_eq!(r.explain().evidence, Some(Evidence::Negation));
     let text = r.explain().to_string();
@@ -265,7 +269,7 @@ fn word_sense() {
 #[test]
 fn word_sense_explain_names_the_cut_keyword() {
     let e = engine();
-    let r = e.reply_at(&mut Session::new("t"), "返还到礼品卡", at(QUIET));
+    let r = once(&e, "返还到礼品卡");
     let text = r.explain().to_string();
     assert!(
         text.contains("not counted: 礼品 (gift) — it cuts a known word in two"),
@@ -338,7 +342,7 @@ fn small_talk() {
 #[test]
 fn small_talk_is_high_confidence_and_explained() {
     let e = engine();
-    let r = e.reply_at(&mut Session::new("t"), "好的，没有了", at(QUIET));
+    let r = once(&e, "好的，没有了");
     assert_eq!(r.confidence(), Confidence::High);
     let x = r.explain();
     assert!(x.small_talk);
@@ -575,8 +579,7 @@ const CONFIDENCE: &Sure = &[
 fn confidence() {
     let e = engine();
     for &(says, want, confidence, evidence, held_back, why) in CONFIDENCE {
-        let mut s = Session::new("t");
-        let r = e.reply_at(&mut s, says, at(QUIET));
+        let r = once(&e, says);
         let name = format!("CONFIDENCE: {says:?} ({why})\n{}", r.explain());
         assert_eq!(r.topic(), want, "{name}");
         assert_eq!(r.confidence(), confidence, "{name}");
@@ -589,8 +592,7 @@ fn confidence() {
 #[test]
 fn held_back_the_buyer_gets_the_fallback_and_the_agent_suggestions() {
     let e = engine();
-    let mut s = Session::new("t");
-    let r = e.reply_at(&mut s, WEAK, at(QUIET));
+    let r = once(&e, WEAK);
     assert!(r.held_back());
     assert_eq!(r.topic(), None);
     assert!(r.node().is_none());
@@ -615,7 +617,7 @@ fn held_back_the_buyer_gets_the_fallback_and_the_agent_suggestions() {
         "{text}"
     );
     // A near tie suggests both, the one file order put first first.
-    let r = e.reply_at(&mut Session::new("u"), "颜色和尺码", at(QUIET));
+    let r = once(&e, "颜色和尺码");
     let topics: Vec<&str> = r.suggestions().iter().map(|s| s.topic()).collect();
     assert_eq!(topics, ["size", "color"]);
     assert_eq!(r.explain().evidence, Some(Evidence::NearTie));
@@ -624,7 +626,7 @@ fn held_back_the_buyer_gets_the_fallback_and_the_agent_suggestions() {
 #[test]
 fn answer_at_low_answers_what_medium_holds_back() {
     let e = engine_of(&edited("answer_at: medium", "answer_at: low"));
-    let r = e.reply_at(&mut Session::new("t"), WEAK, at(QUIET));
+    let r = once(&e, WEAK);
     assert_eq!(r.topic(), Some("address"));
     assert_eq!(r.confidence(), Confidence::Low, "answered, still low");
     assert!(!r.held_back() && r.suggestions().is_empty());
@@ -634,10 +636,9 @@ fn answer_at_low_answers_what_medium_holds_back() {
 #[test]
 fn answer_at_high_sends_only_high() {
     let e = engine_of(&edited("answer_at: medium", "answer_at: high"));
-    let s = || Session::new("t");
-    let sure = e.reply_at(&mut s(), "有货吗", at(QUIET));
+    let sure = once(&e, "有货吗");
     assert_eq!(sure.topic(), Some("stock"));
-    let partial = e.reply_at(&mut s(), "这件衣服尺码怎么选呢", at(QUIET));
+    let partial = once(&e, "这件衣服尺码怎么选呢");
     assert!(partial.held_back() && partial.topic().is_none());
     assert_eq!(partial.suggestions()[0].topic(), "size");
     assert_eq!(partial.suggestions()[0].confidence(), Confidence::Medium);
@@ -664,74 +665,104 @@ fn a_held_back_reply_counts_as_a_fallback() {
 // semantics"), named in its last column; `openings_table_has_a_test_per_row` checks
 // that every row names a test of this file and every `opening_` test has a row.
 
-/// The reply to `says` opening a fresh session at `now`.
-fn first(e: &Engine, says: &str, now: &str) -> (String, ReplyKind, Option<String>, Option<String>) {
-    let r = e.reply_at(&mut Session::new("t"), says, at(now));
-    let topic = r.topic().map(str::to_owned);
-    (
-        r.text().to_owned(),
-        r.kind(),
-        r.notice().map(str::to_owned),
-        topic,
-    )
+/// What a first reply shows: its topic, kind, notice and text.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    topic: Option<String>,
+    kind: ReplyKind,
+    notice: Option<String>,
+    text: String,
 }
+
+fn seen(topic: Option<&str>, kind: ReplyKind, notice: Option<&str>, text: &str) -> Seen {
+    Seen {
+        topic: topic.map(str::to_owned),
+        kind,
+        notice: notice.map(str::to_owned),
+        text: text.to_owned(),
+    }
+}
+
+/// The reply to `says` opening a fresh session at `now`.
+fn first(e: &Engine, says: &str, now: &str) -> Seen {
+    let r = e.reply_at(&mut Session::new("t"), says, at(now));
+    seen(r.topic(), r.kind(), r.notice(), r.text())
+}
+
+use ReplyKind::{Answer, Greeting, GreetingPromotion};
 
 #[test]
 fn opening_presale_with_promotion() {
-    let (text, kind, notice, topic) = first(&engine(), "有货吗", PROMOTION);
-    assert_eq!(topic.as_deref(), Some("stock"));
     assert_eq!(
-        (kind, notice.as_deref()),
-        (ReplyKind::GreetingPromotion, Some("d11"))
+        first(&engine(), "有货吗", PROMOTION),
+        seen(
+            Some("stock"),
+            GreetingPromotion,
+            Some("d11"),
+            "亲,欢迎光临小店~ 双11满300减40\n这款有货的亲"
+        )
     );
-    assert_eq!(text, "亲,欢迎光临小店~ 双11满300减40\n这款有货的亲");
 }
 
 #[test]
 fn opening_presale_plain() {
-    let (text, kind, notice, _) = first(&engine(), "有货吗", QUIET);
-    assert_eq!((kind, notice), (ReplyKind::Greeting, None));
-    assert_eq!(text, "亲,欢迎光临小店~\n这款有货的亲");
+    assert_eq!(
+        first(&engine(), "有货吗", QUIET),
+        seen(
+            Some("stock"),
+            Greeting,
+            None,
+            "亲,欢迎光临小店~\n这款有货的亲"
+        )
+    );
 }
 
 #[test]
 fn opening_bare_greeting_with_promotion() {
-    let (text, kind, notice, topic) = first(&engine(), "在吗", PROMOTION);
-    assert_eq!(topic.as_deref(), Some("hello"));
     assert_eq!(
-        (kind, notice.as_deref()),
-        (ReplyKind::GreetingPromotion, Some("d11"))
+        first(&engine(), "在吗", PROMOTION),
+        seen(
+            Some("hello"),
+            GreetingPromotion,
+            Some("d11"),
+            "亲,欢迎光临小店~ 双11满300减40\n在的亲"
+        )
     );
-    assert_eq!(text, "亲,欢迎光临小店~ 双11满300减40\n在的亲");
 }
 
 #[test]
 fn opening_fallback_no_promotion() {
     let e = engine();
-    let (text, kind, notice, topic) = first(&e, "今天天气不错", PROMOTION);
-    assert_eq!(topic, None);
-    assert_eq!((kind, notice), (ReplyKind::Greeting, None));
-    assert_eq!(text, "亲,欢迎光临小店~\n亲,没看懂");
+    let plain = seen(None, Greeting, None, "亲,欢迎光临小店~\n亲,没看懂");
+    assert_eq!(first(&e, "今天天气不错", PROMOTION), plain);
     // Held back is nothing answered too.
-    let (text, kind, _, _) = first(&e, WEAK, PROMOTION);
-    assert_eq!(kind, ReplyKind::Greeting);
-    assert_eq!(text, "亲,欢迎光临小店~\n亲,没看懂");
+    assert_eq!(first(&e, WEAK, PROMOTION), plain);
 }
 
 #[test]
 fn opening_insale_calm() {
-    let (text, kind, notice, topic) = first(&engine(), "能改地址吗", PROMOTION);
-    assert_eq!(topic.as_deref(), Some("address"));
-    assert_eq!((kind, notice), (ReplyKind::Greeting, None));
-    assert_eq!(text, "亲,您好,小美在的~\n发货前在订单里改地址就行");
+    assert_eq!(
+        first(&engine(), "能改地址吗", PROMOTION),
+        seen(
+            Some("address"),
+            Greeting,
+            None,
+            "亲,您好,小美在的~\n发货前在订单里改地址就行"
+        )
+    );
 }
 
 #[test]
 fn opening_aftersale_calm() {
-    let (text, kind, notice, topic) = first(&engine(), "我要退货", PROMOTION);
-    assert_eq!(topic.as_deref(), Some("return"));
-    assert_eq!((kind, notice), (ReplyKind::Greeting, None));
-    assert_eq!(text, "亲,您好,小美在的~\n支持7天无理由");
+    assert_eq!(
+        first(&engine(), "我要退货", PROMOTION),
+        seen(
+            Some("return"),
+            Greeting,
+            None,
+            "亲,您好,小美在的~\n支持7天无理由"
+        )
+    );
 }
 
 #[test]
@@ -772,7 +803,10 @@ fn opening_thanks_or_bye_none() {
         assert!(!r.opens(), "{says}");
         assert_eq!((r.kind(), r.notice()), (ReplyKind::Answer, None), "{says}");
     }
-    assert_eq!(first(&e, "谢谢", PROMOTION).0, "不客气");
+    assert_eq!(
+        first(&e, "谢谢", PROMOTION),
+        seen(Some("thanks"), Answer, None, "不客气")
+    );
 }
 
 /// An order of the fixture's shop, open at every time of these tests.
@@ -846,11 +880,9 @@ fn opening_node_none() {
         "{ topic: hello, whole",
         "{ topic: hello, opening: none, whole",
     ));
-    let (text, kind, notice, topic) = first(&e, "在吗", PROMOTION);
-    assert_eq!(topic.as_deref(), Some("hello"));
     assert_eq!(
-        (text.as_str(), kind, notice),
-        ("在的亲", ReplyKind::Answer, None)
+        first(&e, "在吗", PROMOTION),
+        seen(Some("hello"), Answer, None, "在的亲")
     );
     // opening: calm on a pre-sale node, greeting on an after-sale one.
     let e = engine_of(
@@ -860,17 +892,22 @@ fn opening_node_none() {
             1,
         ),
     );
-    let (text, kind, _, _) = first(&e, "有货吗", PROMOTION);
     assert_eq!(
-        (text.as_str(), kind),
-        ("亲,您好,小美在的~\n这款有货的亲", ReplyKind::Greeting)
+        first(&e, "有货吗", PROMOTION),
+        seen(
+            Some("stock"),
+            Greeting,
+            None,
+            "亲,您好,小美在的~\n这款有货的亲"
+        )
     );
-    let (text, kind, _, _) = first(&e, "我要换货", PROMOTION);
     assert_eq!(
-        (text.as_str(), kind),
-        (
-            "亲,欢迎光临小店~ 双11满300减40\n可以换",
-            ReplyKind::GreetingPromotion
+        first(&e, "我要换货", PROMOTION),
+        seen(
+            Some("exchange"),
+            GreetingPromotion,
+            Some("d11"),
+            "亲,欢迎光临小店~ 双11满300减40\n可以换"
         )
     );
 }
@@ -882,11 +919,11 @@ fn opening_one_line() {
         "after_silence: 30m\n  one_line: true",
     ));
     assert_eq!(
-        first(&e, "我要退货", QUIET).0,
+        first(&e, "我要退货", QUIET).text,
         "亲,您好,小美在的~ 支持7天无理由"
     );
     assert_eq!(
-        first(&e, "有货吗", PROMOTION).0,
+        first(&e, "有货吗", PROMOTION).text,
         "亲,欢迎光临小店~ 双11满300减40 这款有货的亲"
     );
 }
@@ -897,13 +934,16 @@ fn opening_without_calm_greeting() {
         "  calm_greeting:\n    - \"亲,您好,{agent}在的~\"\n    - { mood: soothing, text: \"亲,您别着急,{agent}帮您处理~\" }\n",
         "",
     ));
-    let (text, kind, notice, _) = first(&e, "我要退货", PROMOTION);
     assert_eq!(
-        (kind, notice),
-        (ReplyKind::Greeting, None),
-        "still no promotion"
+        first(&e, "我要退货", PROMOTION),
+        seen(
+            Some("return"),
+            Greeting,
+            None,
+            "亲,欢迎光临小店~\n支持7天无理由"
+        ),
+        "the greeting, still without the promotion"
     );
-    assert_eq!(text, "亲,欢迎光临小店~\n支持7天无理由");
 }
 
 #[test]
