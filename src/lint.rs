@@ -12,7 +12,7 @@
 use crate::basics::clock::civil_text;
 use crate::basics::error::Location;
 use crate::basics::text::{cut_chars, grapheme_floor};
-use crate::pipeline::tree::{Node, TermKind};
+use crate::pipeline::tree::{Node, Term, TermKind};
 use crate::rules::RuleSet;
 use crate::template::{Template, Vars};
 use jiff::Timestamp;
@@ -34,6 +34,9 @@ use std::fmt;
 /// | [`DuplicateReply`](Self::DuplicateReply) | a reply variant is identical (after `{shop}`, `{agent}` and `shop.vars` are filled in) to an earlier variant of the same list: a node's `reply`, the greetings, the fallback or handoff replies; rotation then repeats a sentence |
 /// | [`ExpiredWindow`](Self::ExpiredWindow) | a promotion or reminder that shows once ended before `now` (one that recurs never ends) |
 /// | [`ClaimsAction`](Self::ClaimsAction) | a text kefu sends without handing over to a human — a reply variant of a node without `handoff: true`, `fallback.reply`, a greeting, a promotion or reminder — contains a phrase saying that an action was or will be taken (已为您, 帮您催, 已记下, 会帮您盯着 …: [`LintKind::CLAIM_PHRASES`] and the file's `lint.claims_action.phrases`). kefu takes no action: it sends text. Not a claim: a phrase in a clause (between punctuation) that names a human (人工, 转接) who will act, that is negated (不, 没, 无法, 别, 未) before the phrase, or that asks (吗, ？, 需要, 如需); or a phrase inside a text of `lint.claims_action.allow`. Exact as to the text; whether the phrase is a claim is the phrase list's judgement |
+/// | [`NegatorKeyword`](Self::NegatorKeyword) | a `keywords:` entry is, after normalization, one of the negators (`reading.negators`, or the defaults when the file lists none): before another keyword it cancels that keyword while answering for its own node, so `不要给我换货` answers the node of `不要`. `whole:` entries are not reported (a whole message has nothing after it to cancel) |
+/// | [`FollowupKeyword`](Self::FollowupKeyword) | a follow-up phrase (`reading.followups`, or the defaults when the file lists none, or a node's `followups:`) is, after normalization, a `keywords:` or `whole:` entry of a node (another node, for a node's own phrase): a message that is only the phrase hits that node, which answers, so the phrase never continues the last topic |
+/// | [`UnusedWord`](Self::UnusedWord) | a protected word of `reading.words` protects nothing: no `keywords:` entry of any node ends inside it (a suffix of the keyword, shorter than the keyword, is a prefix of at most half of the word) or lies inside it, and no negator lies inside it, so no message reads differently with it |
 ///
 /// **When B always outscores A.** Replies rank candidates by whole-message keyword,
 /// coverage, distinct keywords, priority, context, stage and file order (see
@@ -72,6 +75,12 @@ pub enum LintKind {
     ExpiredWindow,
     /// A reply that says an action was taken, where no human takes over.
     ClaimsAction,
+    /// A keyword that is also a negator.
+    NegatorKeyword,
+    /// A follow-up phrase that is also a keyword of a node.
+    FollowupKeyword,
+    /// A protected word (`reading.words`) that protects nothing.
+    UnusedWord,
 }
 
 impl LintKind {
@@ -157,6 +166,9 @@ impl LintKind {
         LintKind::DuplicateReply,
         LintKind::ExpiredWindow,
         LintKind::ClaimsAction,
+        LintKind::NegatorKeyword,
+        LintKind::FollowupKeyword,
+        LintKind::UnusedWord,
     ];
 
     /// The snake_case name printed after a lint (`shadowed_keyword` …).
@@ -172,6 +184,9 @@ impl LintKind {
             LintKind::DuplicateReply => "duplicate_reply",
             LintKind::ExpiredWindow => "expired_window",
             LintKind::ClaimsAction => "claims_action",
+            LintKind::NegatorKeyword => "negator_keyword",
+            LintKind::FollowupKeyword => "followup_keyword",
+            LintKind::UnusedWord => "unused_word",
         }
     }
 }
@@ -260,6 +275,7 @@ pub(crate) fn lints(rules: &RuleSet, now: Timestamp) -> Vec<Lint> {
     out.replies();
     out.windows(now);
     out.claims();
+    out.reading();
     let mut lints = out.lints;
     lints.sort_by_cached_key(|l| {
         (
@@ -769,6 +785,176 @@ impl<'r> Linter<'r> {
     }
 }
 
+/// A word of `reading:` the file wrote (`reading.words[2]`), or one of the defaults.
+struct Written<'r> {
+    term: &'r Term,
+    /// Its rule path, when the file wrote it (the defaults have no place in the file).
+    path: Option<String>,
+}
+
+/// The words of `reading:` of `kind`, each with its rule path under `key` when the
+/// file wrote it. Terms the file wrote carry a location; the defaults (negators and
+/// follow-ups when the file lists none, the built-in question frames) do not.
+fn reading_terms<'r>(rules: &'r RuleSet, kind: TermKind, key: &str) -> Vec<Written<'r>> {
+    let mut i = 0;
+    rules
+        .reading
+        .terms
+        .iter()
+        .map(|r| &r.term)
+        .filter(|t| t.kind == kind)
+        .map(|term| {
+            let path = term.location.map(|_| {
+                i += 1;
+                format!("reading.{key}[{}]", i - 1)
+            });
+            Written { term, path }
+        })
+        .collect()
+}
+
+/// Whether a hit of keyword `k` can be dropped by word sense because of the protected
+/// word `w` (both normalized): `k` lies inside the longer `w`, or a suffix of `k`,
+/// shorter than `k`, is a prefix of `w` of at most half its length (the keyword ends
+/// inside the word, taking at most half of it: `怎么配` and `配送`).
+fn touches(k: &str, w: &str) -> bool {
+    let (kc, wc) = (k.chars().count(), w.chars().count());
+    if wc > kc && w.contains(k) {
+        return true;
+    }
+    (1..kc.min(wc)).filter(|o| 2 * o <= wc).any(|o| {
+        w.char_indices()
+            .nth(o)
+            .is_some_and(|(b, _)| k.ends_with(&w[..b]))
+    })
+}
+
+impl Linter<'_> {
+    /// [`LintKind::NegatorKeyword`], [`LintKind::FollowupKeyword`] and
+    /// [`LintKind::UnusedWord`]: the words of `reading:` against the nodes' keywords.
+    fn reading(&mut self) {
+        let rules = self.rules;
+        let nodes = &rules.nodes;
+        let paths: Vec<Vec<String>> = nodes.iter().map(term_paths).collect();
+        let negators = reading_terms(rules, TermKind::Negator, "negators");
+        let named = |w: &Written<'_>, key: &str| match &w.path {
+            Some(_) => format!("reading.{key}"),
+            None => format!("a default of reading.{key}"),
+        };
+        // A keyword that is a negator.
+        for (ni, n) in nodes.iter().enumerate() {
+            for (ti, t) in n.terms.iter().enumerate() {
+                if t.kind != TermKind::Contains {
+                    continue;
+                }
+                if let Some(neg) = negators.iter().find(|w| w.term.text == t.text) {
+                    let or = match &neg.path {
+                        Some(_) => "take it out of reading.negators",
+                        None => "list reading.negators without it",
+                    };
+                    self.push(
+                        LintKind::NegatorKeyword,
+                        Some(n),
+                        t.location,
+                        paths[ni][ti].clone(),
+                        format!(
+                            "keyword '{}' is also a negator ({}): before another keyword it cancels that keyword and answers for '{}' instead (不要给我换货); write the longer phrase the buyer means, or {or}",
+                            t.source,
+                            named(neg, "negators"),
+                            n.topic
+                        ),
+                    );
+                }
+            }
+        }
+        // A follow-up phrase that is a keyword: the file's phrases, then the nodes'.
+        let keyword = |text: &str, not: Option<usize>| {
+            nodes.iter().enumerate().find_map(|(ni, n)| {
+                let ti = n.terms.iter().position(|t| {
+                    matches!(t.kind, TermKind::Contains | TermKind::Whole) && t.text == text
+                })?;
+                (Some(ni) != not).then_some((ni, ti))
+            })
+        };
+        for f in reading_terms(rules, TermKind::Followup, "followups") {
+            let Some((ni, ti)) = keyword(&f.term.text, None) else {
+                continue;
+            };
+            let (n, t) = (&nodes[ni], &nodes[ni].terms[ti]);
+            // Located at the phrase where the file wrote it, else at the keyword.
+            let (at, path, fix) = match &f.path {
+                Some(p) => (f.term.location, p.clone(), "delete one of them"),
+                None => (
+                    t.location,
+                    paths[ni][ti].clone(),
+                    "delete the keyword, or list reading.followups without the phrase",
+                ),
+            };
+            self.push(
+                LintKind::FollowupKeyword,
+                Some(n),
+                at,
+                path,
+                format!(
+                    "follow-up phrase '{}' ({}) is also a keyword of '{}' ({}): a message that is only the phrase hits '{}', which answers, so it never continues the last topic; {fix}",
+                    f.term.source,
+                    named(&f, "followups"),
+                    n.topic,
+                    n.path,
+                    n.topic
+                ),
+            );
+        }
+        for (ni, n) in nodes.iter().enumerate() {
+            for (ti, t) in n.terms.iter().enumerate() {
+                if t.kind != TermKind::Followup {
+                    continue;
+                }
+                let Some((oi, _)) = keyword(&t.text, Some(ni)) else {
+                    continue;
+                };
+                let other = &nodes[oi];
+                self.push(
+                    LintKind::FollowupKeyword,
+                    Some(n),
+                    t.location,
+                    paths[ni][ti].clone(),
+                    format!(
+                        "follow-up phrase '{}' of '{}' is also a keyword of '{}' ({}): a message that is only the phrase hits '{}', which answers, so it never continues '{}'; delete one of them",
+                        t.source, n.topic, other.topic, other.path, other.topic, n.topic
+                    ),
+                );
+            }
+        }
+        // A protected word no keyword can be cut by, holding no negator.
+        for w in reading_terms(rules, TermKind::Word, "words") {
+            let Some(path) = w.path else {
+                continue; // the built-in question frames hold negators
+            };
+            let text = w.term.text.as_str();
+            let guards = nodes
+                .iter()
+                .flat_map(|n| &n.terms)
+                .any(|t| t.kind == TermKind::Contains && touches(&t.text, text));
+            let holds =
+                |n: &Written<'_>| n.term.text.len() < text.len() && text.contains(&n.term.text);
+            if guards || negators.iter().any(holds) {
+                continue;
+            }
+            self.push(
+                LintKind::UnusedWord,
+                None,
+                w.term.location,
+                path,
+                format!(
+                    "protected word '{}' protects nothing: no keyword ends inside it or lies inside it, and no negator is in it, so no message reads differently with it; delete it, or add the keyword it should stop",
+                    w.term.source
+                ),
+            );
+        }
+    }
+}
+
 /// `node` and its ancestors, nearest first.
 fn chain(nodes: &[Node], mut node: usize) -> Vec<usize> {
     let mut out = vec![node];
@@ -892,6 +1078,14 @@ mod tests {
         e.lints(SystemTime::UNIX_EPOCH)
             .into_iter()
             .filter(|l| l.kind == kind)
+            .collect()
+    }
+
+    /// The rule paths of the lints of `kind`, in order.
+    fn paths(e: &Engine, kind: LintKind) -> Vec<String> {
+        kinds(e, kind)
+            .into_iter()
+            .filter_map(|l| l.rule_path)
             .collect()
     }
 
@@ -1176,10 +1370,7 @@ mod tests {
         // Greetings, the fallback and windows too; not handoff replies.
         let yaml = "shop: { name: s, agent: 小衣 }\nfirst_reply:\n  greeting: ['您好，优惠券已为您准备好']\n  promotions: [{ id: p, weekly: fri, text: '{agent}已为您预留赠品' }]\npresale: [{ topic: a, keywords: [退货], reply: [好] }]\nfallback: { reply: ['问题记下啦'], handoff_reply: ['已为您转接人工'] }\n";
         let e = Engine::from_yaml_str(yaml).unwrap();
-        let paths: Vec<String> = kinds(&e, LintKind::ClaimsAction)
-            .into_iter()
-            .filter_map(|l| l.rule_path)
-            .collect();
+        let paths = paths(&e, LintKind::ClaimsAction);
         assert_eq!(
             paths,
             [
@@ -1191,14 +1382,128 @@ mod tests {
     }
 
     #[test]
+    fn a_negator_as_a_keyword() {
+        let body = "presale:\n  - { topic: refuse, keywords: [不要, 拒收], whole: [不用], reply: [a] }\n  - { topic: exchange, keywords: [换货], reply: [b] }\n";
+        let e = engine(&format!("{body}{TESTS}"));
+        let l = kinds(&e, LintKind::NegatorKeyword);
+        assert_eq!(l.len(), 1, "whole: [不用] is not reported: {l:?}");
+        assert_eq!(l[0].rule_path.as_deref(), Some("presale[0].keywords[0]"));
+        assert!(
+            l[0].to_string().starts_with("t.yaml:5:33: warning: keyword '不要' is also a negator (a default of reading.negators): before another keyword it cancels that keyword and answers for 'refuse' instead"),
+            "{}",
+            l[0]
+        );
+        // And it is true: the exchange is cancelled, and 不要 answers.
+        let mut s = crate::Session::new("x");
+        assert_eq!(e.reply(&mut s, "不要给我换货").topic(), Some("refuse"));
+        // The file's own negators decide.
+        let e = engine(&format!(
+            "reading: {{ negators: [没, 不要] }}\n{body}{TESTS}"
+        ));
+        let l = kinds(&e, LintKind::NegatorKeyword);
+        assert!(l[0].message.contains("(reading.negators)"), "{}", l[0]);
+        assert!(l[0].message.ends_with("take it out of reading.negators"));
+        let e = engine(&format!("reading: {{ negators: [没] }}\n{body}{TESTS}"));
+        assert!(kinds(&e, LintKind::NegatorKeyword).is_empty());
+    }
+
+    #[test]
+    fn a_follow_up_phrase_that_is_a_keyword() {
+        let nodes = "presale:\n  - { topic: wrong, keywords: [发错], reply: [a] }\n  - { topic: fix, keywords: [怎么处理], reply: [b] }\n";
+        // The file's phrase: located at the phrase.
+        let e = engine(&format!(
+            "reading: {{ followups: [怎么弄, 怎么处理] }}\n{nodes}{TESTS}"
+        ));
+        let l = kinds(&e, LintKind::FollowupKeyword);
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert_eq!(l[0].rule_path.as_deref(), Some("reading.followups[1]"));
+        assert_eq!(l[0].location.map(|l| (l.line, l.column)), Some((4, 29)));
+        assert!(
+            l[0].message.starts_with("follow-up phrase '怎么处理' (reading.followups) is also a keyword of 'fix' (presale[1]): a message that is only the phrase hits 'fix', which answers, so it never continues the last topic; delete one of them"),
+            "{}",
+            l[0]
+        );
+        // And it is true: after 发错, 怎么处理 answers fix, not wrong.
+        let mut s = crate::Session::new("x");
+        e.reply(&mut s, "发错了");
+        assert_eq!(e.reply(&mut s, "怎么处理").topic(), Some("fix"));
+        // A default phrase (怎么处理 is one): located at the keyword.
+        let e = engine(&format!("{nodes}{TESTS}"));
+        let l = kinds(&e, LintKind::FollowupKeyword);
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert_eq!(l[0].rule_path.as_deref(), Some("presale[1].keywords[0]"));
+        assert!(l[0].message.contains("(a default of reading.followups)"));
+        // A whole-message keyword hits the phrase alone too.
+        let e = engine(&format!(
+            "presale:\n  - {{ topic: wait, whole: [多久], reply: [a] }}\n{TESTS}"
+        ));
+        assert_eq!(kinds(&e, LintKind::FollowupKeyword).len(), 1);
+        // A node's own phrase: another node's keyword, not its own.
+        let e = engine(&format!(
+            "aftersale:\n  - {{ topic: fee, keywords: [运费险, 谁出], followups: [谁出, 谁付], reply: [a] }}\n  - {{ topic: pay, keywords: [谁付], reply: [b] }}\n{TESTS}"
+        ));
+        let l = kinds(&e, LintKind::FollowupKeyword);
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert_eq!(l[0].rule_path.as_deref(), Some("aftersale[0].followups[1]"));
+        assert!(l[0]
+            .message
+            .contains("'谁付' of 'fee' is also a keyword of 'pay'"));
+        // No phrase is a keyword: nothing to say.
+        let e = engine(&format!(
+            "reading: {{ followups: [怎么弄] }}\n{nodes}{TESTS}"
+        ));
+        assert!(kinds(&e, LintKind::FollowupKeyword).is_empty());
+    }
+
+    #[test]
+    fn a_protected_word_no_keyword_touches() {
+        let e = engine(&format!(
+            "reading: {{ words: [配送, 礼品卡, 礼物卡, 别针, 洗衣机, 口袋] }}\npresale:\n  - {{ topic: matching, keywords: [怎么配], reply: [a] }}\n  - {{ topic: gift, keywords: [礼品, 小礼物], reply: [b] }}\n  - {{ topic: care, keywords: [机洗], reply: [c] }}\n{TESTS}"
+        ));
+        let paths = paths(&e, LintKind::UnusedWord);
+        // 配送: 怎么配 ends inside it; 礼品卡: 礼品 lies inside it; 别针 holds the negator
+        // 别; 洗衣机: 机洗 ends inside it (能机洗衣机吗). 礼物卡: 小礼物 takes two of its
+        // three chars, more than half, so it is never cut; 口袋: no keyword near it.
+        assert_eq!(paths, ["reading.words[2]", "reading.words[5]"]);
+        let l = kinds(&e, LintKind::UnusedWord);
+        assert!(
+            l[0].to_string()
+                .starts_with("t.yaml:4:29: warning: protected word '礼物卡' protects nothing"),
+            "{}",
+            l[0]
+        );
+        // And it is true: 小礼物卡 still hits gift with 礼物卡 protected.
+        let mut s = crate::Session::new("x");
+        assert_eq!(e.reply(&mut s, "送小礼物卡吗").topic(), Some("gift"));
+    }
+
+    #[test]
+    fn touching_is_a_cut_of_at_most_half_or_lying_inside() {
+        // (keyword, word, touches)
+        let cases = [
+            ("怎么配", "配送", true),
+            ("礼品", "礼品卡", true),
+            ("什么时候能到", "到账", true),
+            ("小礼物", "礼物卡", false),
+            ("机洗", "洗衣机", true),
+            ("机器", "洗衣机", false),
+            ("配送", "配送", false),
+            ("怎么洗", "洗衣机", true),
+            ("ab", "bcde", true),
+            ("abc", "bcde", true),
+            ("abcd", "bcde", false),
+        ];
+        for (k, w, want) in cases {
+            assert_eq!(touches(k, w), want, "{k} / {w}");
+        }
+    }
+
+    #[test]
     fn lints_of_a_node_follow_its_keywords_in_natural_order() {
         let e = engine(&format!(
             "presale:\n  - {{ topic: a, keywords: [甲, 乙, 丙, 丁, 戊, 己, 庚, 辛, 壬, 癸, 子, 丑], reply: [a] }}\n{TESTS}"
         ));
-        let paths: Vec<String> = kinds(&e, LintKind::OneCharKeyword)
-            .into_iter()
-            .filter_map(|l| l.rule_path)
-            .collect();
+        let paths = paths(&e, LintKind::OneCharKeyword);
         let want: Vec<String> = (0..12)
             .map(|i| format!("presale[0].keywords[{i}]"))
             .collect();

@@ -5,7 +5,7 @@ use crate::{Engine, ReplyKind, Session};
 use std::time::SystemTime;
 
 /// Every node that wins answers (`answer_at: low`): these tables pin the ranking;
-/// confidence has a table of its own.
+/// confidence has a table of its own (`tests/reading.rs`).
 const RULES: &str = r#"
 shop: { name: 衣见, agent: 小衣, vars: { ship_days: 48小时 } }
 reading: { answer_at: low }

@@ -114,6 +114,46 @@ fn chat_piped_explain_shows_topic_path_kind_and_hits() {
 }
 
 #[test]
+fn chat_piped_explain_shows_confidence_and_what_a_held_back_reply_suggests() {
+    let r = run(
+        &[
+            "chat",
+            "--rules",
+            "tests/fixtures/reading.yaml",
+            "--explain",
+        ],
+        "改成周二送行吗我那天不在家里\n有货吗\n".as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0], "亲,欢迎光临小店~ 亲,没看懂",
+        "the buyer gets the fallback"
+    );
+    assert!(
+        lines.contains(&"#   confidence: low — one short keyword decides a long message"),
+        "{}",
+        r.stdout
+    );
+    let held = lines
+        .iter()
+        .position(|l| l.starts_with("# [confidence low · held back"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(
+        lines[held + 1],
+        "#   1. address (low): 发货前在订单里改地址就行"
+    );
+    // Sure enough: answered, and nothing suggested.
+    let answered = lines
+        .iter()
+        .position(|l| *l == "这款有货的亲")
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(lines[answered..]
+        .contains(&"#   confidence: high — the winner's keywords cover most of the message"));
+    assert!(!lines[answered..].iter().any(|l| l.contains("held back")));
+}
+
+#[test]
 fn chat_uses_the_bundled_rules_from_any_directory() {
     let r = run_in(&std::env::temp_dir(), &[], "这件偏大吗\n".as_bytes());
     assert_eq!(r.code, 0, "{}", r.stderr);

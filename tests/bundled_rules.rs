@@ -27,3 +27,45 @@ fn bundled_rules_pass_their_own_tests() {
         failures.join("\n")
     );
 }
+
+/// The openings of issue 14's corpus lines: during a promotion, only a buyer who is
+/// choosing hears it; a complaint is soothed, a goodbye gets no greeting.
+#[test]
+fn bundled_openings_fit_the_first_message() {
+    use kefu::{ReplyKind, Session};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml");
+    let engine = kefu::Engine::from_path(path).unwrap_or_else(|e| panic!("{e}"));
+    let double11 = "2026-11-05T10:00:00+08:00"
+        .parse::<jiff::Timestamp>()
+        .map(Into::into)
+        .unwrap();
+    // (first message, kind, notice, opens with the soothing calm greeting)
+    let cases = [
+        (
+            "这件有货吗",
+            ReplyKind::GreetingPromotion,
+            Some("double11"),
+            false,
+        ),
+        ("我要投诉", ReplyKind::Greeting, None, true),
+        ("拦截不成功", ReplyKind::Greeting, None, false),
+        ("好的，谢谢没有了", ReplyKind::Answer, None, false),
+        ("我要退货", ReplyKind::Greeting, None, false),
+    ];
+    for (says, kind, notice, soothing) in cases {
+        let r = engine.reply_at(&mut Session::new("t"), says, double11);
+        assert_eq!(
+            (r.kind(), r.notice()),
+            (kind, notice),
+            "{says}: {}",
+            r.text()
+        );
+        assert_eq!(
+            r.text().starts_with("亲，您好，小衣在的，您别着急"),
+            soothing,
+            "{says}: {}",
+            r.text()
+        );
+        assert!(!r.text().contains("双11") || notice.is_some(), "{says}");
+    }
+}

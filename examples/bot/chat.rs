@@ -1,7 +1,7 @@
 //! `bot chat`: one conversation on the terminal, or one reply per line from a pipe.
 
 use crate::cli::ChatArgs;
-use crate::{load, rules_name, trim_eol, Fatal};
+use crate::{confidence, load, rules_name, trim_eol, Fatal};
 use kefu::{Reply, Session};
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -96,6 +96,11 @@ pub(crate) fn chat(args: ChatArgs) -> Result<ExitCode, Fatal> {
             for l in lines {
                 writeln!(out, "{indent}{l}")?;
             }
+            // For the shop's agent, not the buyer: how sure kefu was, and what it would
+            // have said when it held back.
+            for l in for_the_agent(&reply).lines() {
+                writeln!(out, "{indent}{l}")?;
+            }
         } else {
             writeln!(out, "{}", reply.text().replace('\n', " "))?;
         }
@@ -110,7 +115,30 @@ pub(crate) fn chat(args: ChatArgs) -> Result<ExitCode, Fatal> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Topic path, kind, hits with their char positions, then the engine's scores.
+/// The confidence in brackets, and for a held-back reply the suggestions, best first:
+/// what the shop's agent sees beside the buyer's chat (the buyer got the fallback).
+pub(crate) fn for_the_agent(reply: &Reply<'_>) -> String {
+    let level = confidence::confidence(reply);
+    if !confidence::held_back(reply) {
+        return format!("[confidence {level}]\n");
+    }
+    let mut s = format!(
+        "[confidence {level} · held back: the buyer got the fallback; kefu would have said:]\n"
+    );
+    for (i, x) in confidence::suggestions(reply).iter().enumerate() {
+        s.push_str(&format!(
+            "  {}. {} ({}): {}\n",
+            i + 1,
+            x.topic,
+            x.confidence,
+            x.text.replace('\n', " ")
+        ));
+    }
+    s
+}
+
+/// Topic path, kind, hits with their char positions, then the engine's scores, and
+/// what a held-back reply suggests.
 pub(crate) fn explanation(message: &str, reply: &Reply<'_>) -> String {
     let mut s = String::new();
     let topic = match reply.node() {
@@ -155,5 +183,8 @@ pub(crate) fn explanation(message: &str, reply: &Reply<'_>) -> String {
         ));
     }
     s.push_str(&reply.explain().to_string());
+    if confidence::held_back(reply) {
+        s.push_str(&for_the_agent(reply));
+    }
     s
 }

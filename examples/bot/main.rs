@@ -33,7 +33,10 @@
 //! and the answer on two lines in kefu; here they are joined with one space. Blank
 //! lines, `/reset`, `/explain` and lines that are not UTF-8 (reported on stderr) give
 //! an empty output line; `/quit` ends the input. With `--explain`, explanation lines
-//! follow each reply, each starting with `# `.
+//! follow each reply, each starting with `# `: the topic, the hits, the candidates,
+//! the confidence and its evidence, and for a held-back reply the suggestions for the
+//! shop's agent. On a terminal every reply is followed by its confidence
+//! (`[confidence high]`) and, when held back, by the suggestions, best first.
 //!
 //! **check.** Loads the file; on errors prints each as `FILE:LINE:COL: message (rule
 //! path)` and exits 1. Otherwise prints the lints (`FILE:LINE:COL: warning: ...

@@ -7,7 +7,10 @@
 //! ```
 //!
 //! - `POST /reply {"session": "...", "message": "..."}` answers with the reply as
-//!   JSON: `text`, `kind`, `topic` (null on fallback), `path`, `handoff`, `truncated`,
+//!   JSON: `text`, `kind`, `topic` (null on fallback, and when held back), `path`,
+//!   `confidence` (`low`, `medium`, `high`), `held_back` (kefu was not sure enough to
+//!   answer: the buyer got the fallback), `suggestions` (when held back, for the shop's
+//!   agent, best first: `topic`, `confidence`, `text`), `handoff`, `truncated`,
 //!   `notice`, `segment` (the buyer's segment id or null), `angry`, `promotion` (the
 //!   promotion appended for the buyer's segment, or null), `product` (the current
 //!   product's id or null), `hits` (`keyword`, `topic`, `kind`, `start`, `end` as byte
@@ -409,12 +412,23 @@ struct HitJson {
     end: usize,
 }
 
+/// What kefu would have answered, for the shop's agent, when it held back.
+#[derive(Serialize)]
+struct SuggestionJson {
+    topic: String,
+    confidence: kefu::Confidence,
+    text: String,
+}
+
 #[derive(Serialize)]
 struct ReplyJson {
     text: String,
     kind: kefu::ReplyKind,
     topic: Option<String>,
     path: Option<String>,
+    confidence: kefu::Confidence,
+    held_back: bool,
+    suggestions: Vec<SuggestionJson>,
     handoff: bool,
     truncated: bool,
     notice: Option<String>,
@@ -432,6 +446,17 @@ impl ReplyJson {
             kind: r.kind(),
             topic: r.topic().map(str::to_owned),
             path: r.node().map(|n| n.display_path()),
+            confidence: r.confidence(),
+            held_back: r.held_back(),
+            suggestions: r
+                .suggestions()
+                .iter()
+                .map(|x| SuggestionJson {
+                    topic: x.topic().to_owned(),
+                    confidence: x.confidence(),
+                    text: x.text().to_owned(),
+                })
+                .collect(),
             handoff: r.handoff(),
             truncated: r.truncated(),
             notice: r.notice().map(str::to_owned),

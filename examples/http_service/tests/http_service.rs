@@ -231,6 +231,39 @@ async fn service_reports_the_buyers_segment_anger_and_product() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_reports_confidence_and_suggests_what_it_holds_back() {
+    let rules =
+        std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/reading.yaml")).unwrap();
+    let svc = Service::start_with("confidence", &rules, &[]);
+    let mut c = Client::connect(svc.addr).await.unwrap();
+    // One short keyword (改成) in a long message: held back for the shop's agent.
+    let r = c.reply("b1", "改成周二送行吗我那天不在家里").await.unwrap();
+    assert_eq!(
+        (&r["confidence"], &r["held_back"], &r["topic"], &r["path"]),
+        (&json!("low"), &json!(true), &Value::Null, &Value::Null)
+    );
+    assert_eq!(
+        r["text"], "亲,欢迎光临小店~\n亲,没看懂",
+        "the buyer gets the fallback"
+    );
+    assert_eq!(
+        r["suggestions"],
+        json!([{ "topic": "address", "confidence": "low", "text": "发货前在订单里改地址就行" }])
+    );
+    // Sure: answered, nothing to suggest.
+    let r = c.reply("b1", "有货吗").await.unwrap();
+    assert_eq!(
+        (
+            &r["confidence"],
+            &r["held_back"],
+            &r["topic"],
+            &r["suggestions"]
+        ),
+        (&json!("high"), &json!(false), &json!("stock"), &json!([]))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn service_answers_keeps_sessions_and_rejects_bad_requests() {
     let svc = Service::start("basic", &[]);
     let mut c = Client::connect(svc.addr).await.unwrap();
