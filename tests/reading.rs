@@ -659,6 +659,155 @@ fn a_held_back_reply_counts_as_a_fallback() {
     assert_eq!(second.text(), "转人工");
 }
 
+/// A handoff node is sent even below `answer_at`: handing over to a human is the safe
+/// choice under doubt, and the buyer asked for one.
+#[test]
+fn a_handoff_node_is_never_held_back() {
+    let e = engine_of(&edited(
+        "fallback: {",
+        "  - { topic: human, keywords: [人工], handoff: true, reply: [\"马上为您转人工\"] }\nfallback: {",
+    ));
+    // 14 chars decided by one 2-char keyword: low.
+    let r = once(&e, "这个问题说不清楚我要人工来处理");
+    assert_eq!(r.confidence(), Confidence::Low, "{}", r.explain());
+    assert!(!r.held_back() && r.handoff());
+    assert_eq!(r.topic(), Some("human"));
+    assert!(r.text().ends_with("马上为您转人工"), "{}", r.text());
+}
+
+/// A follow-up is medium: `answer_at: high` holds it back too, suggesting the node it
+/// would continue.
+#[test]
+fn a_follow_up_below_answer_at_is_held_back() {
+    let e = engine_of(&edited("answer_at: medium", "answer_at: high"));
+    let mut s = Session::new("t");
+    let first = e.reply_at(&mut s, "我要换货", at(QUIET));
+    assert_eq!(first.topic(), Some("exchange"));
+    let r = e.reply_at(&mut s, "怎么处理", at(QUIET));
+    assert_eq!(r.confidence(), Confidence::Medium);
+    assert!(r.held_back() && r.topic().is_none(), "{}", r.explain());
+    let suggested: Vec<&str> = r.suggestions().iter().map(|x| x.topic()).collect();
+    assert_eq!(suggested, ["exchange"]);
+    assert!(!r.explain().to_string().contains("→"), "no node answered");
+}
+
+/// `answers: questions` on return: a message that states what happened (…了, no
+/// question or request word) is not answered with the how-to; questions and requests
+/// are.
+const STATEMENTS: &Sure = &[
+    (
+        "申请退款了",
+        None,
+        Confidence::Low,
+        Evidence::Statement,
+        true,
+        "states it was done: the how-to does not fit, a human reads it",
+    ),
+    (
+        "我已经退货了",
+        None,
+        Confidence::Low,
+        Evidence::Statement,
+        true,
+        "已经…了: a statement",
+    ),
+    (
+        "退货了吗",
+        Some("return"),
+        Confidence::High,
+        Evidence::Covered,
+        false,
+        "吗 asks",
+    ),
+    (
+        "我想退货了",
+        Some("return"),
+        Confidence::Medium,
+        Evidence::Partial,
+        false,
+        "想 requests",
+    ),
+    (
+        "直接退货了吧",
+        Some("return"),
+        Confidence::Medium,
+        Evidence::Partial,
+        false,
+        "吧 asks for agreement",
+    ),
+    (
+        "退货了多久能到",
+        Some("return"),
+        Confidence::Medium,
+        Evidence::Partial,
+        false,
+        "多久 asks",
+    ),
+    (
+        "退货了？",
+        Some("return"),
+        Confidence::High,
+        Evidence::Covered,
+        false,
+        "a question mark asks",
+    ),
+    (
+        "我退货",
+        Some("return"),
+        Confidence::High,
+        Evidence::Covered,
+        false,
+        "nothing happened yet (no 了): an intent, answered",
+    ),
+];
+
+#[test]
+fn statements_to_a_node_that_answers_questions() {
+    let e = engine_of(&edited(
+        "  - topic: return\n",
+        "  - topic: return\n    answers: questions\n",
+    ));
+    for &(says, want, confidence, evidence, held_back, why) in STATEMENTS {
+        let r = once(&e, says);
+        let name = format!("STATEMENTS: {says:?} ({why})\n{}", r.explain());
+        assert_eq!(r.topic(), want, "{name}");
+        assert_eq!(r.confidence(), confidence, "{name}");
+        assert_eq!(r.explain().evidence, Some(evidence), "{name}");
+        assert_eq!(r.held_back(), held_back, "{name}");
+    }
+    // Without `answers: questions`, a statement is answered like any message.
+    let plain = engine();
+    assert_eq!(once(&plain, "申请退款了").topic(), Some("return"));
+}
+
+/// A `promote: true` buyer hears the active promotion after a pre-sale answer, never
+/// after an order or after-sale one: no sales line to a return.
+#[test]
+fn the_promotion_follows_only_a_presale_answer() {
+    let e = engine_of(&edited(
+        "  anger: { signals: [骗子, 垃圾] }\n",
+        "  anger: { signals: [骗子, 垃圾] }\n  segments: [{ id: eco, name: 价格, signals: [便宜点], promote: true }]\n",
+    ));
+    let second = |says: &str| {
+        let mut s = Session::new("t");
+        e.reply_at(&mut s, "在吗", at(PROMOTION));
+        let r = e.reply_at(&mut s, says, at(PROMOTION) + Duration::from_secs(60));
+        (
+            r.topic().map(str::to_owned),
+            r.promotion().map(str::to_owned),
+            r.into_text(),
+        )
+    };
+    let (topic, promotion, text) = second("能便宜点吗 有现货吗");
+    assert_eq!(topic.as_deref(), Some("stock"));
+    assert_eq!(promotion.as_deref(), Some("d11"), "{text}");
+    assert!(text.ends_with("双11满300减40"), "{text}");
+    let (topic, promotion, text) = second("能便宜点吗 我要退货");
+    assert_eq!(topic.as_deref(), Some("return"));
+    assert_eq!(promotion, None, "{text}");
+    assert!(!text.contains("双11"), "{text}");
+}
+
 // ───────────────────────────── openings ─────────────────────────────
 //
 // One test per row of the README's openings table ("Openings", in "Matching

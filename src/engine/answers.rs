@@ -203,6 +203,7 @@ mod tests {
             path: String::new(),
             negation: true,
             opening: crate::pipeline::tree::Opening::Greeting,
+            questions_only: false,
         };
         assert!(Answers::new(std::slice::from_ref(&node)).is_err());
         node.topic = "ok".into();

@@ -18,7 +18,7 @@ use crate::basics::text::{clean_text, cut_bytes};
 use crate::pipeline::compose::{self, keys, Memory, Notice, Pick, ReplyKind, Want, Window};
 use crate::pipeline::matcher::RawHit;
 use crate::pipeline::reading::{self, Confidence, Dropped, Evidence, Facts};
-use crate::pipeline::select::{self, Candidate, Selection};
+use crate::pipeline::select::{self, Candidate, NodeInfo, Selection};
 use crate::pipeline::tree::{Node, Opening as OpeningKind};
 use crate::session::{ProductChange, Session, Update};
 use crate::shop::buyers::{self, Observed, Signals};
@@ -223,6 +223,16 @@ impl Engine {
 
         // Which node answers: the best, or the last topic continued by a follow-up,
         // or none when the best is not sure enough.
+        let info = |n: NodeId| inner.node_info.get(n.index());
+        // Whether the message states rather than asks, read only when a node hit
+        // answers questions only.
+        let candidates = d.selection.candidates.as_slice();
+        if candidates
+            .iter()
+            .any(|c| info(c.node).is_some_and(NodeInfo::questions_only))
+        {
+            d.facts.statement = reading::is_statement(text, signals.question_marks > 0);
+        }
         let facts = d.facts;
         let winner = d.selection.winner().copied();
         let followed = if opens {
@@ -242,13 +252,12 @@ impl Engine {
             }
             (None, None) => (Confidence::Low, None),
         };
-        let held_back =
-            followed.is_none() && winner.is_some() && confidence < rules.reading.answer_at;
-        let answer = match followed {
-            Some(node) => Some(node),
-            None if held_back => None,
-            None => winner.map(|w| w.node),
-        };
+        // Below `answer_at`, the buyer gets the fallback path and a human the
+        // suggestions — but a handoff node is sent: a human is the safe choice.
+        let best = followed.or(winner.map(|w| w.node));
+        let hands_off = best.and_then(info).is_some_and(|n| n.handoff);
+        let held_back = best.is_some() && !hands_off && confidence < rules.reading.answer_at;
+        let answer = if held_back { None } else { best };
 
         let vars = Vars {
             captures: Captures {
@@ -373,7 +382,15 @@ impl Engine {
             .segment
             .and_then(|i| rules.buyers.segments.get(i.index()))
             .is_some_and(|s| s.promote);
-        if body_kind == ReplyKind::Answer && !buyer.angry && promotes && !session.promoted() {
+        // Only after a pre-sale answer: never a sales line to an order or after-sale
+        // question.
+        let presale = answered.is_some_and(|(_, n)| n.section == Section::Presale);
+        if body_kind == ReplyKind::Answer
+            && presale
+            && !buyer.angry
+            && promotes
+            && !session.promoted()
+        {
             if let Some(p) = openings.promotion_at(now) {
                 update.promoted = true;
                 let told = opening
@@ -390,9 +407,13 @@ impl Engine {
         if held_back {
             let words = chars.saturating_sub(ascii);
             let (selection, hits) = (&d.selection, d.hits.as_slice());
-            d.suggestions = self.suggestions(
-                selection, confidence, hits, words, &facts, &want, vars, &memory,
-            );
+            d.suggestions = match followed {
+                // A follow-up suggests the node it continues.
+                Some(node) => self.suggest_one(node, confidence, &want, vars, &memory),
+                None => self.suggestions(
+                    selection, confidence, hits, words, &facts, &want, vars, &memory,
+                ),
+            };
             if !(update.captures.is_empty() && session.captures().is_empty()) {
                 let mut captures = session.captures().clone();
                 captures.extend(
@@ -550,6 +571,29 @@ impl Engine {
                 .and_then(|p| node.reply.get(p.index))
                 .map(|template| Suggested {
                     node: c.node,
+                    confidence,
+                    template,
+                });
+        }
+        out
+    }
+
+    /// `node` alone as a suggestion, with `confidence`.
+    fn suggest_one<'e, F: FnOnce() -> u32>(
+        &'e self,
+        node: NodeId,
+        confidence: Confidence,
+        want: &Want,
+        vars: Vars<'_>,
+        memory: &impl Fn(u32) -> Memory<F>,
+    ) -> Suggestions<'e> {
+        let mut out = Suggestions::default();
+        if let Some(n) = self.0.rules.nodes.get(node.index()) {
+            let pick = compose::pick(&n.reply, n.key, want, vars, memory(n.key));
+            out.best[0] = pick
+                .and_then(|p| n.reply.get(p.index))
+                .map(|template| Suggested {
+                    node,
                     confidence,
                     template,
                 });

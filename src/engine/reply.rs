@@ -572,8 +572,11 @@ impl fmt::Display for Explanation<'_> {
         if self.candidates.is_empty() {
             writeln!(f, "no node was hit: fallback")?;
         }
+        // The arrow marks the node that answered: the best, unless the reply was held
+        // back or a follow-up answered (its own line below says which).
+        let best_answered = !self.held_back && self.follow_up.is_none();
         for (i, (n, s)) in self.candidates.iter().enumerate() {
-            let mark = if i == 0 { "→" } else { " " };
+            let mark = if i == 0 && best_answered { "→" } else { " " };
             writeln!(
                 f,
                 "{mark} {} [{}] {}  whole={} coverage={} distinct={} priority={} context={} stage={} order={}",

@@ -820,6 +820,7 @@ mod tests {
             path: String::new(),
             negation: true,
             opening: crate::pipeline::tree::Opening::Greeting,
+            questions_only: false,
         }
     }
 

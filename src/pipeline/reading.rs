@@ -99,6 +99,9 @@ pub enum Evidence {
     WeakKeyword,
     /// A negator cancelled a keyword of the message: it says what it is not about.
     Negation,
+    /// The winner answers questions only (`answers: questions`) and the message states
+    /// something (申请退款了): a how-to would not fit.
+    Statement,
     /// The winner's keywords cover at least half of the message, with a clear margin.
     Covered,
     /// A clear winner on a partial match.
@@ -114,6 +117,7 @@ impl Evidence {
             Evidence::NearTie => "another branch scored the same; only file order decided",
             Evidence::WeakKeyword => "one short keyword decides a long message",
             Evidence::Negation => "a negator cancelled a keyword of the message",
+            Evidence::Statement => "the message states, and the node answers questions only",
             Evidence::Covered => "the winner's keywords cover most of the message",
             Evidence::Partial => "a clear winner on a partial match",
         }
@@ -143,6 +147,7 @@ pub const WEAK_MESSAGE_CHARS: u32 = 13;
 /// | follow-up | medium |
 /// | near tie with another branch (only file order decided) | low |
 /// | one keyword of ≤ 2 chars (no pattern) in a message of ≥ 13 chars (ASCII letters and digits, as in links and order cards, not counted) | low |
+/// | the message states (了, no question word) and the winner answers questions only | low |
 /// | a negator cancelled a keyword | medium |
 /// | the winner covers ≥ half the message, decided before context | high |
 /// | otherwise | medium |
@@ -176,6 +181,13 @@ pub(crate) fn assess(
         && !pattern
     {
         return (Confidence::Low, Evidence::WeakKeyword);
+    }
+    if facts.statement
+        && info
+            .get(winner.node.index())
+            .is_some_and(NodeInfo::questions_only)
+    {
+        return (Confidence::Low, Evidence::Statement);
     }
     if facts.negated > 0 {
         return (Confidence::Medium, Evidence::Negation);
@@ -287,6 +299,45 @@ pub(crate) struct Facts {
     /// The longest follow-up phrase: a node's own (`Some(node)`) or the file's
     /// (`None`), and its length in chars.
     pub(crate) followup: Option<(Option<NodeId>, u32)>,
+    /// The message states rather than asks (see [`is_statement`]); read only when a
+    /// node hit answers questions only.
+    pub(crate) statement: bool,
+}
+
+/// Whether a message states rather than asks: it says something happened (了, 已)
+/// and has no question mark, question word (吗, 呢, 么 after 什/怎, 嘛, 啥, 谁, 哪, 几 but
+/// 好几, 怎, 咋, 何 but 任何, 多久/多少/多长/多大, 否, 了没, A不A) or request (想, 要, 能,
+/// 帮, 请, 麻烦, 可以, 吧). 申请退款了 and 我查到退款了 state; 退款了吗, 发货了没, 到哪了 ask;
+/// 衣服小了想换, 不要了 and 直接退了吧 request. Reads the text once, only when a node hit answers
+/// questions only.
+pub(crate) fn is_statement(text: &str, question_marks: bool) -> bool {
+    if question_marks {
+        return false;
+    }
+    let (mut before, mut last) = ('\0', '\0');
+    let mut states = false;
+    for k in text.chars().filter_map(normalize_char) {
+        let asks = match k {
+            '吗' | '呢' | '嘛' | '啥' | '谁' | '哪' | '怎' | '咋' | '否' => true,
+            '想' | '帮' | '麻' | '吧' => true,
+            '请' => last != '申',
+            '要' => !matches!(last, '需' | '重' | '只'),
+            '能' => !matches!(last, '功' | '可'),
+            '以' => last == '可',
+            '么' => matches!(last, '什' | '怎'),
+            '几' => last != '好',
+            '何' => last != '任',
+            '久' | '少' | '长' | '大' => last == '多',
+            '没' => last == '了',
+            _ => k == before && matches!(last, '不' | '没'),
+        };
+        if asks {
+            return false;
+        }
+        states |= k == '了' || k == '已';
+        (before, last) = (last, k);
+    }
+    states
 }
 
 /// A keyword hit reading dropped, and why (for `explain()`).
@@ -674,4 +725,42 @@ pub(crate) fn runner_up(candidates: &[Candidate]) -> Option<&Candidate> {
 /// The best of `candidates`.
 pub(crate) fn runner_up_of(candidates: &[Candidate]) -> Option<&Candidate> {
     candidates.iter().max_by(|a, b| a.score.cmp_rank(&b.score))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_statement;
+
+    /// (message, question marks seen, states?, why)
+    const STATES: &[(&str, bool, bool, &str)] = &[
+        (
+            "申请退款了",
+            false,
+            true,
+            "了, nothing asked (申请 is no request)",
+        ),
+        ("我查到退款了谢谢", false, true, "a report and thanks"),
+        ("已经寄回", false, true, "已"),
+        ("退款了吗", false, false, "吗"),
+        ("退款了", true, false, "a question mark was skipped"),
+        ("发货了没", false, false, "了没"),
+        ("到哪了", false, false, "哪"),
+        ("退了能退多少", false, false, "多少"),
+        ("等了好几天了", false, true, "好几 counts, it does not ask"),
+        ("会不会退了", false, false, "A不A"),
+        ("衣服小了想换", false, false, "想 requests"),
+        ("不需要了", false, true, "需要 is no request"),
+        ("直接退了吧", false, false, "吧"),
+        ("可以退了", false, false, "可以"),
+        ("可能退了", false, true, "可能 is no request"),
+        ("我要退货", false, false, "要, and no 了"),
+        ("退货", false, false, "nothing happened: no 了"),
+    ];
+
+    #[test]
+    fn statements() {
+        for &(says, marks, states, why) in STATES {
+            assert_eq!(is_statement(says, marks), states, "{says} ({why})");
+        }
+    }
 }

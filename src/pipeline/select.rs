@@ -178,8 +178,9 @@ pub(crate) struct NodeInfo {
     stage: u8,
     /// A handoff node: hit at all, it hands the conversation over.
     pub(crate) handoff: bool,
-    /// A negator cancels its keywords (`negation:`, default true).
-    negation: bool,
+    /// `NEGATION`: a negator cancels its keywords (`negation:`, default true);
+    /// `QUESTIONS`: it answers questions only (`answers: questions`).
+    flags: u8,
     /// How a conversation it opens is greeted.
     pub(crate) opening: Opening,
 }
@@ -201,7 +202,8 @@ impl NodeInfo {
                 priority: n.priority,
                 stage: stage_group(n.section),
                 handoff: n.handoff,
-                negation: n.negation,
+                flags: u8::from(n.negation) * NodeInfo::NEGATION
+                    | u8::from(n.questions_only) * NodeInfo::QUESTIONS,
                 opening: n.opening,
             })
             .collect()
@@ -216,9 +218,17 @@ impl NodeInfo {
         self.root
     }
 
+    const NEGATION: u8 = 1;
+    const QUESTIONS: u8 = 2;
+
     /// Whether a negator cancels the node's keywords.
     pub(crate) fn negation(&self) -> bool {
-        self.negation
+        self.flags & Self::NEGATION != 0
+    }
+
+    /// Whether the node answers questions only (`answers: questions`).
+    pub(crate) fn questions_only(&self) -> bool {
+        self.flags & Self::QUESTIONS != 0
     }
 }
 

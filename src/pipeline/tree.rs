@@ -81,6 +81,8 @@ pub(crate) struct Node {
     pub(crate) negation: bool,
     /// How a conversation this node opens is greeted.
     pub(crate) opening: Opening,
+    /// `answers: questions`: a statement holding its keyword is not answered alone.
+    pub(crate) questions_only: bool,
 }
 
 /// How the first reply of a conversation opens (`opening:` of a node; by default

@@ -615,6 +615,7 @@ impl Validator {
             location: at,
             negation: r.negation.as_ref().is_none_or(|n| n.value),
             opening: self.opening(r.opening.as_ref(), section, &path),
+            questions_only: self.answers(r.answers.as_ref(), &path),
             path: path.clone(),
         });
         pending.push(PendingReply {

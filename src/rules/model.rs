@@ -181,6 +181,10 @@ pub(crate) struct NodeRule {
     /// How a conversation this node opens is greeted: greeting, calm or none.
     #[serde(default)]
     pub(crate) opening: Option<S>,
+    /// `questions`: the node answers a question (a how-to); a statement holding its
+    /// keyword (申请退款了) is not answered alone. Default `anything`.
+    #[serde(default)]
+    pub(crate) answers: Option<S>,
 }
 
 /// `reading:`: how kefu reads a message — confidence, negation, protected words,

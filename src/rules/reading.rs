@@ -130,4 +130,21 @@ impl Validator {
             }
         }
     }
+
+    /// `answers:` of a node: whether it answers questions only.
+    pub(super) fn answers(&mut self, s: Option<&S>, path: &str) -> bool {
+        match s.map(|s| (s, s.value.as_str())) {
+            None | Some((_, "anything")) => false,
+            Some((_, "questions")) => true,
+            Some((s, other)) => {
+                self.problem(
+                    ErrorKind::InvalidValue,
+                    format!("unknown answers '{other}'; write questions or anything"),
+                    loc(s),
+                    &format!("{path}.answers"),
+                );
+                false
+            }
+        }
+    }
 }
