@@ -202,8 +202,12 @@ impl NodeInfo {
                 priority: n.priority,
                 stage: stage_group(n.section),
                 handoff: n.handoff,
-                flags: u8::from(n.negation) * NodeInfo::NEGATION
-                    | u8::from(n.questions_only) * NodeInfo::QUESTIONS,
+                flags: if n.negation { NodeInfo::NEGATION } else { 0 }
+                    | if n.questions_only {
+                        NodeInfo::QUESTIONS
+                    } else {
+                        0
+                    },
                 opening: n.opening,
             })
             .collect()
