@@ -471,7 +471,8 @@ impl Engine {
             // A phrase of a node in the last topic's branch continues that node.
             Some((Some(node), _)) if root(node) == root(last) => Some(node),
             Some(_) => Some(last),
-            None if slot_only || (facts.framed && winner.is_none()) => Some(last),
+            // Nothing hit: only a …呢 asks "what about" (那M呢); 那换屏需要多少钱 is new.
+            None if slot_only || (facts.what_about && winner.is_none()) => Some(last),
             None => None,
         }
     }

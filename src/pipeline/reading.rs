@@ -294,6 +294,8 @@ pub(crate) struct Facts {
     pub(crate) small_talk: bool,
     /// The message is framed as a follow-up: it begins with 那 or ends with 呢.
     pub(crate) framed: bool,
+    /// It ends with 呢: "what about …" (那M呢, M呢).
+    pub(crate) what_about: bool,
     /// Every node hit left is a slot value (or a product's name), and there is one.
     pub(crate) only_slots: bool,
     /// The longest follow-up phrase: a node's own (`Some(node)`) or the file's
@@ -370,6 +372,7 @@ pub(crate) fn interpret(
 ) -> Facts {
     let mut facts = Facts {
         framed: scan.framed(),
+        what_about: scan.last == Some('呢'),
         followup: scan
             .followups
             .iter()
