@@ -60,8 +60,9 @@ fn the_known_proposals_come_out_of_a_json_lines_log() {
         ("jsonl", 25, 30)
     );
     let topics: Vec<&str> = mined.proposals.iter().map(|p| p.topic.as_str()).collect();
-    // Five turns each (那我买了 after the warranty answer is no follow-up of it).
-    assert_eq!(topics, ["mined_install", "mined_invoice", "mined_warranty"]);
+    // Invoice first: its five turns are short (我的发票在哪里); a 2-char keyword in a
+    // longer message (这个电饭煲保修多久) is a sparse match, low, and not answered.
+    assert_eq!(topics, ["mined_invoice", "mined_install", "mined_warranty"]);
     let p = |t: &str| mined.proposals.iter().find(|p| p.topic == t).unwrap();
 
     let warranty = p("mined_warranty");
@@ -73,7 +74,7 @@ fn the_known_proposals_come_out_of_a_json_lines_log() {
     assert_eq!(warranty.section, Section::Aftersale);
     assert_eq!(
         (warranty.gain, warranty.changed, warranty.support),
-        (5, 0, 5)
+        (3, 0, 5)
     );
     assert_eq!(warranty.precision, 1.0);
     // 多久 is in warranty questions and in arrival questions: never a keyword.
@@ -98,7 +99,7 @@ fn the_known_proposals_come_out_of_a_json_lines_log() {
         assert_eq!(p.tests.len(), 2, "{p:?}");
         assert!(p.ignore_line.starts_with("reply "));
     }
-    assert_eq!((s.answered_before, s.answered_after), (5, 20));
+    assert_eq!((s.answered_before, s.answered_after), (5, 16));
 
     let engine = assert_sound(&mined);
     let mut session = Session::new("b");
@@ -125,12 +126,14 @@ fn the_output_keeps_the_author_s_file_and_adds_commented_proposals() {
         "  # reject: add this line to the ignore file: reply 亲本店商品全国联保一年凭订单就可以保修哦\n"
     ));
     assert!(comments
-        .contains("replayed: +5 answered, 0 taken from other topics, precision ≈ 100% of 5"));
+        .contains("replayed: +3 answered, 0 taken from other topics, precision ≈ 100% of 3"));
     // Into the right sections: invoice before aftersale:, warranty after it.
     let aftersale = out.find("\naftersale:").unwrap();
     assert!(out.find("topic: mined_invoice").unwrap() < aftersale);
     assert!(at > aftersale);
-    assert!(out.contains("  - { says: \"这个电饭煲保修多久\", expect: mined_warranty }"));
+    // Tests are examples the proposal answers: not 这个电饭煲保修多久 (held back).
+    assert!(out.contains("  - { says: \"坏了可以保修吗\", expect: mined_warranty }"));
+    assert!(!out.contains("这个电饭煲保修多久\", expect"));
 }
 
 #[test]
@@ -142,7 +145,9 @@ fn plain_text_logs_with_buyer_and_agent_prefixes() {
         (9, 10)
     );
     let topics: Vec<&str> = mined.proposals.iter().map(|p| p.topic.as_str()).collect();
-    assert_eq!(topics, ["mined_invoice", "mined_warranty"]);
+    // 能开增值税发票吗 and 发票抬头写公司 are sparse matches of 发票: two turns are too
+    // few for a proposal.
+    assert_eq!(topics, ["mined_warranty"]);
     assert_sound(&mined);
     // Another prefix is configurable; the default one is not required.
     let text = std::fs::read_to_string(fixture("chat.txt"))
@@ -155,7 +160,7 @@ fn plain_text_logs_with_buyer_and_agent_prefixes() {
     options.speakers.buyer = vec!["小王".into()];
     let log = LogSource::text("renamed.txt", text);
     let renamed = mine(&shop(), "shop.yaml", &log, &options, &mut |_| {}).unwrap();
-    assert_eq!(renamed.proposals.len(), 2);
+    assert_eq!(renamed.proposals.len(), mined.proposals.len());
     assert_eq!(renamed.summary.skipped.count, 0);
 }
 
@@ -241,7 +246,7 @@ fn an_ignore_file_keeps_rejected_proposals_out() {
     options.ignore = Ignore::from_path(&fixture("ignore.txt")).unwrap();
     let mined = run("chat.jsonl", &options).unwrap();
     let topics: Vec<&str> = mined.proposals.iter().map(|p| p.topic.as_str()).collect();
-    assert_eq!(topics, ["mined_install", "mined_invoice"]);
+    assert_eq!(topics, ["mined_invoice", "mined_install"]);
     // The line the report gives rejects the proposal.
     let first = run("chat.jsonl", &Options::default()).unwrap();
     let install = first
@@ -265,18 +270,18 @@ fn reports_in_text_json_and_html() {
     let text = mined.report_text();
     assert!(
         text.contains(
-            "answered buyer turns: 5 (16.7%) with shop.yaml → 20 (66.7%) with the proposals, +15"
+            "answered buyer turns: 5 (16.7%) with shop.yaml → 16 (53.3%) with the proposals, +11"
         ),
         "{text}"
     );
     assert!(
-        text.contains("#1 mined_install [售后 · 安装]  +5 answered"),
+        text.contains("#1 mined_invoice [售前 · 发票]  +5 answered"),
         "{text}"
     );
     let json: serde_json::Value = serde_json::from_str(&mined.report_json()).unwrap();
-    assert_eq!(json["summary"]["answered_after"], 20);
-    assert_eq!(json["proposals"][0]["keywords"][0], "安装");
-    assert_eq!(json["proposals"][0]["section"], "aftersale");
+    assert_eq!(json["summary"]["answered_after"], 16);
+    assert_eq!(json["proposals"][0]["keywords"][0], "发票");
+    assert_eq!(json["proposals"][0]["section"], "presale");
     let html = mined.report_html();
     assert!(html.starts_with("<!doctype html>") && html.contains("<code>保修</code>"));
     assert!(!html.contains("<script"));
@@ -348,7 +353,7 @@ fn bot_mine_writes_rules_that_check_and_test() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(v["proposals"].as_array().unwrap().len(), 2);
+    assert_eq!(v["proposals"].as_array().unwrap().len(), 1);
     let strict = Command::new(bot())
         .args(["mine", "bad.txt", "--rules", "shop.yaml", "--strict"])
         .current_dir(fixture(""))

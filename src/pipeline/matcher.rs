@@ -65,7 +65,7 @@ pub(crate) enum EntryKind {
 }
 
 /// Every entry kind, numbered by its place: the code a [`Packed`] value stores.
-const KINDS: [EntryKind; 10] = [
+const KINDS: [EntryKind; 11] = [
     EntryKind::Term(TermKind::Contains),
     EntryKind::Term(TermKind::Whole),
     EntryKind::Term(TermKind::Exclude),
@@ -76,6 +76,7 @@ const KINDS: [EntryKind; 10] = [
     EntryKind::Term(TermKind::Word),
     EntryKind::Term(TermKind::Followup),
     EntryKind::Term(TermKind::Slot),
+    EntryKind::Term(TermKind::Filler),
 ];
 
 /// The target of a follow-up phrase of the file (not a node's own).
@@ -287,6 +288,10 @@ pub(crate) struct Scan {
     pub(crate) last: Option<char>,
     /// ASCII letters and digits among the kept chars (links, order cards, sizes).
     pub(crate) ascii: u32,
+    /// Kept chars that are fillers (`reading.fillers`), each counted once, and where
+    /// the last filler ended.
+    pub(crate) fillers: u32,
+    filler_end: u32,
     /// A buffer reading reuses: the hits it drops (index, and the span that drops it).
     pub(crate) marks: Vec<(u32, u32, u32)>,
     /// Original byte span of the last kept chars, by char position modulo its length.
@@ -324,6 +329,8 @@ impl Scan {
         self.slots.clear();
         self.breaks.clear();
         self.term_hits = 0;
+        self.fillers = 0;
+        self.filler_end = 0;
         self.first = None;
         self.last = None;
         self.ascii = 0;
@@ -426,6 +433,11 @@ pub(crate) struct NegatorHit {
     pub(crate) end: u32,
     pub(crate) orig: Span,
 }
+
+/// The lazy DFA's cache for the pattern set, per thread that replies (8 MiB). The default
+/// (2 MiB) thrashes on a file with a few dozen patterns over Chinese text (classes of
+/// any char, `[^，。]{0,5}`): the DFA rebuilt its states on most messages.
+const PATTERN_SET_DFA_BYTES: usize = 8 << 20;
 
 const TOO_MANY: &str = "more nodes, terms or products than kefu can number (2^32)";
 
@@ -554,7 +566,9 @@ impl Matcher {
             None
         } else {
             Some(
-                RegexSet::new(&sources)
+                regex::RegexSetBuilder::new(&sources)
+                    .dfa_size_limit(PATTERN_SET_DFA_BYTES)
+                    .build()
                     .map_err(|e| format!("cannot build the pattern set: {e}"))?,
             )
         };
@@ -613,6 +627,12 @@ impl Matcher {
                 node: (e.target != NO_NODE).then_some(NodeId::from_raw(e.target)),
                 chars: end - start,
             }),
+            // Fillers end in order; one overlapping the last counts only past its end.
+            EntryKind::Term(TermKind::Filler) => {
+                let from = start.max(out.filler_end);
+                out.fillers += end.saturating_sub(from);
+                out.filler_end = out.filler_end.max(end);
+            }
             EntryKind::Term(TermKind::Slot) => out.slots.push(SlotHit {
                 slot: e.target,
                 chars: Span::new(start, end),

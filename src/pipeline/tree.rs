@@ -32,6 +32,10 @@ pub(crate) enum TermKind {
     Followup,
     /// A slot value (`reading.slots`); not a node's term.
     Slot,
+    /// A filler (`reading.fillers`: particles, pronouns, question frames such as 吗,
+    /// 怎么, 这个): not counted in the message's length for confidence; not a node's
+    /// term.
+    Filler,
 }
 
 #[derive(Debug, Clone)]

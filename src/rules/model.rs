@@ -202,6 +202,9 @@ pub(crate) struct ReadingRule {
     pub(crate) words: Vec<S>,
     #[serde(default)]
     pub(crate) followups: Option<Spanned<Vec<S>>>,
+    /// Words left out of the message's length for confidence (replaces the defaults).
+    #[serde(default)]
+    pub(crate) fillers: Option<Spanned<Vec<S>>>,
     /// Slot name → its values (`color: [白色, 黑色]`).
     #[serde(default)]
     pub(crate) slots: HashMap<Spanned<String>, Vec<S>>,

@@ -8,7 +8,7 @@ use crate::basics::error::ErrorKind;
 use crate::basics::section::Section;
 use crate::basics::text::is_ident;
 use crate::pipeline::reading::{
-    Confidence, Reading, DEFAULT_FOLLOWUPS, DEFAULT_NEGATORS, NEGATOR_FRAMES,
+    Confidence, Reading, DEFAULT_FILLERS, DEFAULT_FOLLOWUPS, DEFAULT_NEGATORS, NEGATOR_FRAMES,
 };
 use crate::pipeline::tree::{Opening, ReadingTerm, Term, TermKind};
 use serde_saphyr::Spanned;
@@ -40,6 +40,8 @@ impl Validator {
             out.terms.extend(built_in(TermKind::Word, NEGATOR_FRAMES));
             out.terms
                 .extend(built_in(TermKind::Followup, DEFAULT_FOLLOWUPS));
+            out.terms
+                .extend(built_in(TermKind::Filler, DEFAULT_FILLERS));
             return out;
         };
         if let Some(a) = &r.answer_at {
@@ -89,6 +91,11 @@ impl Validator {
             None => built_in(TermKind::Followup, DEFAULT_FOLLOWUPS),
         };
         out.terms.extend(followups);
+        let fillers = match &r.fillers {
+            Some(list) => listed(self, &list.value, TermKind::Filler, "fillers", 0),
+            None => built_in(TermKind::Filler, DEFAULT_FILLERS),
+        };
+        out.terms.extend(fillers);
         let mut slots: Vec<(&Spanned<String>, &Vec<S>)> = r.slots.iter().collect();
         slots.sort_by(|a, b| a.0.value.cmp(&b.0.value));
         for (name, values) in slots {
