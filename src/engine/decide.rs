@@ -19,6 +19,7 @@ use crate::pipeline::compose::{self, keys, Memory, Notice, Pick, ReplyKind, Want
 use crate::pipeline::matcher::RawHit;
 use crate::pipeline::reading::{self, Confidence, Dropped, Evidence, Facts};
 use crate::pipeline::select::{self, Candidate, NodeInfo, Selection};
+use crate::rules::RuleSet;
 use crate::pipeline::tree::{Node, Opening as OpeningKind};
 use crate::session::{ProductChange, Session, Update};
 use crate::shop::buyers::{self, Observed, Signals};
@@ -56,7 +57,7 @@ pub(crate) struct Decision<'e> {
     /// the fallback path, and `suggestions` are for a human agent.
     pub(crate) held_back: bool,
     /// The best candidates and their rendered replies, when held back.
-    pub(crate) suggestions: Suggestions<'e>,
+    pub(crate) suggestions: Suggestions,
     /// What reading the message found, and the keyword hits it dropped.
     pub(crate) facts: Facts,
     pub(crate) dropped: Vec<Dropped>,
@@ -92,16 +93,20 @@ impl Decision<'_> {
     }
 }
 
-/// What a held-back reply suggests to a human agent: the best nodes, each with its
-/// confidence and the variant it would send. Rendered only when asked for
-/// ([`Reply::suggestions`](super::Reply::suggestions)): a host that does not show
-/// them does not pay for them.
+/// What a held-back reply needs to suggest to a human agent, kept for
+/// [`Reply::suggestions`](super::Reply::suggestions), which ranks and renders them
+/// when asked: a host that does not show them does not pay for them.
 #[derive(Debug, Default)]
-pub(crate) struct Suggestions<'e> {
-    pub(crate) best: [Option<Suggested<'e>>; 3],
+pub(crate) struct Suggestions {
+    /// The node a held-back follow-up would have continued (it is the suggestion).
+    pub(crate) continues: Option<NodeId>,
+    /// Who the variants are for.
+    pub(crate) want: Want,
+    /// The message's length in chars, ASCII letters and digits not counted.
+    pub(crate) words: u32,
     /// The captures the variants read (the session's and this message's), kept only
     /// when there are some.
-    pub(crate) captures: Option<BTreeMap<String, String>>,
+    pub(crate) captures: Option<Box<BTreeMap<String, String>>>,
 }
 
 /// One suggestion: the node, how sure the engine is of it, the variant it would send.
@@ -110,6 +115,71 @@ pub(crate) struct Suggested<'e> {
     pub(crate) node: NodeId,
     pub(crate) confidence: Confidence,
     pub(crate) template: &'e Template,
+}
+
+/// The suggestions of a held-back decision: the node a follow-up would have
+/// continued, or the best three candidates, best first, each with its confidence and
+/// the variant it would send (chosen for the buyer's segment and mood; the first that
+/// fits, as no rotation is recorded for a suggestion).
+pub(crate) fn suggestions<'e>(
+    rules: &'e RuleSet,
+    info: &[NodeInfo],
+    d: &Decision<'e>,
+    vars: Vars<'_>,
+) -> Vec<Suggested<'e>> {
+    if !d.held_back {
+        return Vec::new();
+    }
+    let s = &d.suggestions;
+    let suggested = |node: NodeId, confidence: Confidence| {
+        let n = rules.nodes.get(node.index())?;
+        let memory = Memory {
+            last: None,
+            seed: || 0,
+        };
+        let pick = compose::pick(&n.reply, n.key, &s.want, vars, memory)?;
+        let template = n.reply.get(pick.index)?;
+        Some(Suggested {
+            node,
+            confidence,
+            template,
+        })
+    };
+    if let Some(node) = s.continues {
+        return suggested(node, d.confidence).into_iter().collect();
+    }
+    let all = d.selection.candidates.as_slice();
+    // The best three, best first: the winner, and the next two in one pass.
+    let Some((winner, rest)) = all.split_first() else {
+        return Vec::new();
+    };
+    let mut best: [Option<&Candidate>; 3] = [Some(winner), None, None];
+    let beats = |c: &Candidate, o: Option<&Candidate>| {
+        o.is_none_or(|o| c.score.cmp_rank(&o.score).is_gt())
+    };
+    for c in rest {
+        if beats(c, best[1]) {
+            best[2] = best[1];
+            best[1] = Some(c);
+        } else if beats(c, best[2]) {
+            best[2] = Some(c);
+        }
+    }
+    let hits = d.hits.as_slice();
+    best.iter()
+        .enumerate()
+        .filter_map(|(slot, c)| {
+            let c = (*c)?;
+            // The winner's is the reply's; the best of the others is the winner.
+            let confidence = if slot == 0 {
+                d.confidence
+            } else {
+                let pattern = has_pattern(hits, c.node);
+                reading::assess(c, best[0], info, s.words, &d.facts, pattern).0
+            };
+            suggested(c.node, confidence)
+        })
+        .collect()
 }
 
 /// How a reply opens: its kind, the greeting's variant and the notice added to it.
@@ -404,15 +474,14 @@ impl Engine {
         }
 
         // For a human agent: what kefu would have said, best first.
+        // For a human agent: what is needed to rank and render the suggestions when
+        // asked (Reply::suggestions).
         if held_back {
-            let words = chars.saturating_sub(ascii);
-            let (selection, hits) = (&d.selection, d.hits.as_slice());
-            d.suggestions = match followed {
-                // A follow-up suggests the node it continues.
-                Some(node) => self.suggest_one(node, confidence, &want, vars, &memory),
-                None => self.suggestions(
-                    selection, confidence, hits, words, &facts, &want, vars, &memory,
-                ),
+            d.suggestions = Suggestions {
+                continues: followed,
+                want,
+                words: chars.saturating_sub(ascii),
+                captures: None,
             };
             if !(update.captures.is_empty() && session.captures().is_empty()) {
                 let mut captures = session.captures().clone();
@@ -422,7 +491,7 @@ impl Engine {
                         .iter()
                         .map(|(k, v)| ((*k).to_owned(), v.clone())),
                 );
-                d.suggestions.captures = Some(captures);
+                d.suggestions.captures = Some(Box::new(captures));
             }
         }
 
@@ -520,86 +589,6 @@ impl Engine {
             greeting: pick.map(|p| (list.as_slice(), p.index)),
             notice,
         })
-    }
-
-    /// The best candidates (at most three), each with its confidence and the variant
-    /// it would send, for a human agent to pick from.
-    #[allow(clippy::too_many_arguments)]
-    fn suggestions<'e, F: FnOnce() -> u32>(
-        &'e self,
-        selection: &Selection,
-        winner_confidence: Confidence,
-        hits: &[RawHit],
-        chars: u32,
-        facts: &Facts,
-        want: &Want,
-        vars: Vars<'_>,
-        memory: &impl Fn(u32) -> Memory<F>,
-    ) -> Suggestions<'e> {
-        let inner = &*self.0;
-        let all = selection.candidates.as_slice();
-        // The best three, best first: the winner, and the next two in one pass.
-        let Some((winner, rest)) = all.split_first() else {
-            return Suggestions::default();
-        };
-        let mut best: [Option<&Candidate>; 3] = [Some(winner), None, None];
-        let beats = |c: &Candidate, o: Option<&Candidate>| {
-            o.is_none_or(|o| c.score.cmp_rank(&o.score).is_gt())
-        };
-        for c in rest {
-            if beats(c, best[1]) {
-                best[2] = best[1];
-                best[1] = Some(c);
-            } else if beats(c, best[2]) {
-                best[2] = Some(c);
-            }
-        }
-        let mut out = Suggestions::default();
-        for (slot, c) in best.iter().enumerate() {
-            let Some(c) = c else { break };
-            let Some(node) = inner.rules.nodes.get(c.node.index()) else {
-                continue;
-            };
-            // The winner's is the reply's; the best of the others is the winner.
-            let confidence = if slot == 0 {
-                winner_confidence
-            } else {
-                let pattern = has_pattern(hits, c.node);
-                reading::assess(c, best[0], &inner.node_info, chars, facts, pattern).0
-            };
-            let pick = compose::pick(&node.reply, node.key, want, vars, memory(node.key));
-            out.best[slot] = pick
-                .and_then(|p| node.reply.get(p.index))
-                .map(|template| Suggested {
-                    node: c.node,
-                    confidence,
-                    template,
-                });
-        }
-        out
-    }
-
-    /// `node` alone as a suggestion, with `confidence`.
-    fn suggest_one<'e, F: FnOnce() -> u32>(
-        &'e self,
-        node: NodeId,
-        confidence: Confidence,
-        want: &Want,
-        vars: Vars<'_>,
-        memory: &impl Fn(u32) -> Memory<F>,
-    ) -> Suggestions<'e> {
-        let mut out = Suggestions::default();
-        if let Some(n) = self.0.rules.nodes.get(node.index()) {
-            let pick = compose::pick(&n.reply, n.key, want, vars, memory(n.key));
-            out.best[0] = pick
-                .and_then(|p| n.reply.get(p.index))
-                .map(|template| Suggested {
-                    node,
-                    confidence,
-                    template,
-                });
-        }
-        out
     }
 
     /// Scans `text`, notes its captures (patterns' and slot values') and the product it

@@ -248,6 +248,7 @@ impl Engine {
             text,
             d,
             rules: &self.0.rules,
+            info: &self.0.node_info,
         }
     }
 
@@ -273,6 +274,7 @@ impl Engine {
             text,
             d,
             rules: &self.0.rules,
+            info: &self.0.node_info,
         }
     }
 

@@ -9,7 +9,7 @@ use crate::basics::section::Section;
 use crate::pipeline::compose::ReplyKind;
 use crate::pipeline::matcher::{RawHit, Via};
 use crate::pipeline::reading::{Confidence, DropReason, Evidence};
-use crate::pipeline::select::{Candidate, Score, ScorePart};
+use crate::pipeline::select::{Candidate, NodeInfo, Score, ScorePart};
 use crate::pipeline::tree::{self, Node, TermKind};
 use crate::rules::RuleSet;
 use crate::shop::products::ProductRef;
@@ -170,6 +170,7 @@ pub struct Reply<'e> {
     pub(crate) text: String,
     pub(crate) d: Decision<'e>,
     pub(crate) rules: &'e RuleSet,
+    pub(crate) info: &'e [NodeInfo],
 }
 
 impl<'e> Reply<'e> {
@@ -406,18 +407,18 @@ impl<'e> Reply<'e> {
 
     /// What kefu would have answered, for a human agent (千牛 智能辅助 style): the best
     /// candidates, at most three, best first, each with its rendered reply. Empty
-    /// unless the reply was [held back](Reply::held_back).
+    /// unless the reply was [held back](Reply::held_back). Ranked and rendered when
+    /// called (the reply itself does not pay for them).
     pub fn suggestions(&self) -> Vec<Suggestion<'_>> {
         let s = &self.d.suggestions;
         let none = BTreeMap::new();
         let vars = Vars {
-            captures: Captures::stored(s.captures.as_ref().unwrap_or(&none)),
+            captures: Captures::stored(s.captures.as_deref().unwrap_or(&none)),
             extra: &[],
             product: self.d.product.map(|p| p as &dyn ProductFacts),
         };
-        s.best
-            .iter()
-            .flatten()
+        super::decide::suggestions(self.rules, self.info, &self.d, vars)
+            .into_iter()
             .map(|x| {
                 let mut text = String::new();
                 x.template.render_into(vars, &mut text);
