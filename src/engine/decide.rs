@@ -19,8 +19,8 @@ use crate::pipeline::compose::{self, keys, Memory, Notice, Pick, ReplyKind, Want
 use crate::pipeline::matcher::RawHit;
 use crate::pipeline::reading::{self, Confidence, Dropped, Evidence, Facts};
 use crate::pipeline::select::{self, Candidate, NodeInfo, Selection};
-use crate::rules::RuleSet;
 use crate::pipeline::tree::{Node, Opening as OpeningKind};
+use crate::rules::RuleSet;
 use crate::session::{ProductChange, Session, Update};
 use crate::shop::buyers::{self, Observed, Signals};
 use crate::shop::hours::NextOpen;
@@ -154,9 +154,8 @@ pub(crate) fn suggestions<'e>(
         return Vec::new();
     };
     let mut best: [Option<&Candidate>; 3] = [Some(winner), None, None];
-    let beats = |c: &Candidate, o: Option<&Candidate>| {
-        o.is_none_or(|o| c.score.cmp_rank(&o.score).is_gt())
-    };
+    let beats =
+        |c: &Candidate, o: Option<&Candidate>| o.is_none_or(|o| c.score.cmp_rank(&o.score).is_gt());
     for c in rest {
         if beats(c, best[1]) {
             best[2] = best[1];

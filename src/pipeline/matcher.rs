@@ -292,6 +292,8 @@ pub(crate) struct Scan {
     /// the last filler ended.
     pub(crate) fillers: u32,
     filler_end: u32,
+    /// A buffer reading reuses for the positions of 吗 (in kept chars).
+    pub(crate) questions: Vec<u32>,
     /// A buffer reading reuses: the hits it drops (index, and the span that drops it).
     pub(crate) marks: Vec<(u32, u32, u32)>,
     /// Original byte span of the last kept chars, by char position modulo its length.
@@ -730,8 +732,18 @@ impl Matcher {
         out.ring = ring;
         out.breaks = breaks;
         out.chars = chars;
-        out.first = text.chars().find_map(normalize_char);
-        out.last = text.chars().rev().find_map(normalize_char);
+        // The first and last kept chars, from the ring where it still holds them.
+        let kept_at = |i: u32| {
+            let (a, b) = out.ring.get(i as usize & mask).copied()?;
+            let c = text.get(a as usize..b as usize)?.chars().next()?;
+            normalize_char(c)
+        };
+        out.last = chars.checked_sub(1).and_then(kept_at);
+        out.first = if chars as usize <= out.ring.len() {
+            (chars > 0).then(|| kept_at(0)).flatten()
+        } else {
+            text.chars().find_map(normalize_char)
+        };
         out.signals.question_marks = skipped.longest;
         out.link_marks = skipped.link_marks;
         // A keyword (or exclude word) inside a product's name is part of the name: 羊毛

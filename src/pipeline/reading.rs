@@ -707,6 +707,7 @@ fn negation(
         words,
         breaks,
         marks,
+        questions,
         term_hits,
         ..
     } = scan;
@@ -766,18 +767,21 @@ fn negation(
     // The positions of 吗, in kept chars, read from the text only here, where they
     // count.
     let kept = text.chars().filter_map(normalize_char);
-    let questions: Vec<u32> = (0u32..)
-        .zip(kept)
-        .filter(|&(_, k)| k == '吗')
-        .map(|(i, _)| i)
-        .collect();
+    questions.clear();
+    questions.extend(
+        (0u32..)
+            .zip(kept)
+            .filter(|&(_, k)| k == '吗')
+            .map(|(i, _)| i),
+    );
+    let questions = &*questions;
     // The keyword's clause runs to the next break after it; a 吗 from the keyword's
     // start (包邮吗 holds its own) to there makes the clause a question.
     let question = |h: &RawHit| {
         let after = breaks.partition_point(|&b| b < h.chars.end);
         let clause_end = breaks.get(after).copied().unwrap_or(u32::MAX);
         !between(
-            &questions,
+            questions,
             |&q| q,
             h.chars.start,
             clause_end.saturating_sub(1),
