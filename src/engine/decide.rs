@@ -106,7 +106,7 @@ pub(crate) struct Suggestions {
     pub(crate) words: u32,
     /// The captures the variants read (the session's and this message's), kept only
     /// when there are some.
-    pub(crate) captures: Option<Box<BTreeMap<String, String>>>,
+    pub(crate) captures: Option<BTreeMap<String, String>>,
 }
 
 /// One suggestion: the node, how sure the engine is of it, the variant it would send.
@@ -490,7 +490,7 @@ impl Engine {
                         .iter()
                         .map(|(k, v)| ((*k).to_owned(), v.clone())),
                 );
-                d.suggestions.captures = Some(Box::new(captures));
+                d.suggestions.captures = Some(captures);
             }
         }
 

@@ -413,7 +413,7 @@ impl<'e> Reply<'e> {
         let s = &self.d.suggestions;
         let none = BTreeMap::new();
         let vars = Vars {
-            captures: Captures::stored(s.captures.as_deref().unwrap_or(&none)),
+            captures: Captures::stored(s.captures.as_ref().unwrap_or(&none)),
             extra: &[],
             product: self.d.product.map(|p| p as &dyn ProductFacts),
         };
