@@ -118,7 +118,7 @@ fn check_set(set: &Set, msgs: &[String], norm: &[String]) {
         let b = set.engine_ac.reply(&mut fresh(), m);
         assert_eq!(a.topic(), b.topic(), "engines disagree on {m:?}");
         assert_eq!(a.hits(), b.hits(), "engines' hits differ on {m:?}");
-        hits += a.hits().len();
+        hits += common::keywords_found(&a);
     }
     if set.generated() {
         // Only `keywords:` entries, each in one node: a hit per distinct keyword.
@@ -236,9 +236,12 @@ fn bench_message_len(c: &mut Criterion, mode: Mode, set: &Set) {
         assert_eq!(fused_count(&base.daachorse, text), occurrences);
         let reply = engine.reply(&mut fresh(), text);
         assert!(!reply.truncated());
-        assert_eq!(reply.hits().len(), distinct, "{}", case.name);
+        assert_eq!(common::keywords_found(&reply), distinct, "{}", case.name);
         if case.name.starts_with("repeat") {
-            assert_eq!(reply.topic(), Some("return"));
+            // One keyword repeated over 10 KB covers a sliver of it: held back, with
+            // return suggested.
+            let suggested = reply.suggestions().first().map(|s| s.topic());
+            assert_eq!(reply.topic().or(suggested), Some("return"));
         }
         if case.name.starts_with("emoji") {
             assert_eq!((occurrences, reply.topic()), (0, None));

@@ -429,6 +429,17 @@ pub fn fixed_cases(mode: Mode) -> Vec<Case> {
 
 /// Normalized, distinct keywords of an engine, in node order (what every baseline
 /// matches: keywords and whole-message keywords, as `Engine::nodes` lists them).
+/// The distinct keywords a reply found: its hits and the hits reading dropped (a
+/// negator before one, a word it cuts), each keyword once.
+pub fn keywords_found(reply: &kefu::Reply<'_>) -> usize {
+    let mut found: Vec<&str> = reply.hits().iter().map(|h| h.keyword).collect();
+    let explained = reply.explain();
+    found.extend(explained.dropped.iter().map(|(h, _)| h.keyword));
+    found.sort_unstable();
+    found.dedup();
+    found.len()
+}
+
 pub fn engine_keywords(engine: &Engine) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
