@@ -425,13 +425,17 @@ impl Engine {
 
         // The opening follows the first message: what answered it, and the buyer's mood.
         let opening = if opens {
+            let sure = confidence == Confidence::High;
             let greet = if buyer.angry {
                 Greet::Soothing
             } else {
                 match answered.and_then(|(w, _)| inner.node_info.get(w.index())) {
                     None => Greet::Plain,
                     Some(n) => match n.opening {
-                        OpeningKind::Greeting => Greet::Full,
+                        // A promotion only with an answer kefu is sure of: a
+                        // partial match may be a problem report that says 快递.
+                        OpeningKind::Greeting if sure => Greet::Full,
+                        OpeningKind::Greeting => Greet::Plain,
                         OpeningKind::Calm => Greet::Calm {
                             insale: answered.is_some_and(|(_, n)| n.section == Section::Insale),
                         },
@@ -456,6 +460,7 @@ impl Engine {
         let presale = answered.is_some_and(|(_, n)| n.section == Section::Presale);
         if body_kind == ReplyKind::Answer
             && presale
+            && confidence == Confidence::High
             && !buyer.angry
             && promotes
             && !session.promoted()
