@@ -183,6 +183,11 @@ impl Session {
         self.recent_topics.as_slice().first().map(TopicId::as_str)
     }
 
+    /// The topics of the last answered messages, most recent first, each once.
+    pub(crate) fn recent_topics(&self) -> impl Iterator<Item = &str> {
+        self.recent_topics.as_slice().iter().map(TopicId::as_str)
+    }
+
     /// The stage of the conversation: the section of the last answered topic
     /// ([`Section::Presale`] until an in-sale or after-sale topic came up).
     pub fn stage(&self) -> Section {

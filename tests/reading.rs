@@ -122,6 +122,11 @@ const NEGATION: &Rows = &[
         "有没有 is an A没A question; 没有 inside it is no negator either",
     ),
     (
+        "要不就换货吧",
+        Some("exchange"),
+        "要不 (how about) is a set phrase, not a negator: the buyer proposes the exchange",
+    ),
+    (
         "不，换货怎么换",
         Some("exchange"),
         "a comma ends the negator's clause: 不 answers something else",
@@ -431,6 +436,22 @@ const FOLLOW_UPS: &Turns = &[
         "no last topic: nothing to continue",
     ),
     (
+        &["我要换货", "好的"],
+        1,
+        "怎么处理",
+        Some("exchange"),
+        true,
+        "small talk (ack has opening: none) continues nothing: the thread is the exchange 好的 acknowledged",
+    ),
+    (
+        &["好的"],
+        1,
+        "怎么处理",
+        None,
+        false,
+        "small talk alone leaves nothing to continue",
+    ),
+    (
         &["我要换货"],
         31,
         "怎么操作",
@@ -689,6 +710,28 @@ fn a_handoff_node_is_never_held_back() {
     assert!(!r.held_back() && r.handoff());
     assert_eq!(r.topic(), Some("human"));
     assert!(r.text().ends_with("马上为您转人工"), "{}", r.text());
+    // Sure of it, the node's words; unsure, the file's handoff reply when it has one:
+    // kefu hands over without saying what it is not sure of.
+    let e = engine_of(
+        &edited(
+            "fallback: {",
+            "  - { topic: human, keywords: [人工], handoff: true, reply: [\"马上为您转人工\"] }\nfallback: {",
+        )
+        .replace(
+            "handoff_after: 0 }",
+            "handoff_after: 0, handoff_reply: [\"已为您转接人工客服\"] }",
+        ),
+    );
+    let r = once(&e, "这个问题说不清楚我要人工来处理");
+    assert_eq!(
+        (r.confidence(), r.topic()),
+        (Confidence::Low, Some("human"))
+    );
+    assert!(!r.held_back() && r.handoff());
+    assert!(r.text().ends_with("已为您转接人工客服"), "{}", r.text());
+    let r = once(&e, "人工");
+    assert_eq!(r.confidence(), Confidence::High);
+    assert!(r.text().ends_with("马上为您转人工"), "{}", r.text());
 }
 
 /// A follow-up is medium: `answer_at: high` holds it back too, suggesting the node it
@@ -833,6 +876,12 @@ fn the_promotion_follows_only_a_sure_presale_answer() {
     let (topic, promotion) = (second("我要退货").0, second("我要退货").2);
     assert_eq!(topic.as_deref(), Some("return"));
     assert_eq!(promotion, None, "after-sale");
+    let (topic, confidence, promotion, text) = second("好的");
+    assert_eq!(
+        (topic.as_deref(), confidence),
+        (Some("ack"), Confidence::High)
+    );
+    assert_eq!(promotion, None, "small talk (opening: none): {text}");
 }
 
 // ───────────────────────────── openings ─────────────────────────────

@@ -304,10 +304,23 @@ impl Engine {
         }
         let facts = d.facts;
         let winner = d.selection.winner().copied();
+        // A follow-up continues the conversation's thread: the last topic that was not
+        // small talk (a node with `opening: none` — thanks, an acknowledgement, a
+        // goodbye — answers on its own and continues nothing: 好的 then 那怎么处理
+        // continues what 好的 acknowledged).
+        let talk = |n: NodeId| info(n).is_none_or(|i| i.opening == OpeningKind::None);
+        let thread = match last {
+            Some(n) if talk(n) => session
+                .recent_topics()
+                .skip(1)
+                .filter_map(|t| inner.topic_index.get(t).copied())
+                .find(|&n| !talk(n)),
+            last => last,
+        };
         let followed = if opens {
             None
         } else {
-            self.follow_up(last, &facts, winner, chars)
+            self.follow_up(thread, &facts, winner, chars)
         };
         let (confidence, evidence) = match (followed, winner) {
             (Some(_), _) => (Confidence::Medium, Some(Evidence::FollowUp)),
@@ -325,7 +338,8 @@ impl Engine {
         // suggestions — but a handoff node is sent: a human is the safe choice.
         let best = followed.or(winner.map(|w| w.node));
         let hands_off = best.and_then(info).is_some_and(|n| n.handoff);
-        let held_back = best.is_some() && !hands_off && confidence < rules.reading.answer_at;
+        let unsure = best.is_some() && confidence < rules.reading.answer_at;
+        let held_back = unsure && !hands_off;
         let answer = if held_back { None } else { best };
 
         let vars = Vars {
@@ -393,7 +407,13 @@ impl Engine {
                 // `node` is only read off the usual path: its fields are cold in a large
                 // rule set (see `Answers`).
                 if inner.node_info.get(w.index()).is_some_and(|n| n.handoff) {
-                    handed(hand_over(&node.reply, node.key))
+                    // Unsure of the topic, kefu hands over without the node's words
+                    // (a pre-sale 损坏有赔偿吗 is no claim to compensate).
+                    if unsure && !fb.handoff_reply.is_empty() {
+                        handed(hand_over(&fb.handoff_reply, keys::HANDOFF))
+                    } else {
+                        handed(hand_over(&node.reply, node.key))
+                    }
                 } else if buyer.anger_handoff {
                     handed(hand_over(&fb.handoff_reply, keys::HANDOFF))
                 } else if let Some(text) = fixed {
@@ -457,7 +477,10 @@ impl Engine {
             .is_some_and(|s| s.promote);
         // Only after a pre-sale answer: never a sales line to an order or after-sale
         // question.
-        let presale = answered.is_some_and(|(_, n)| n.section == Section::Presale);
+        // Nor to small talk (`opening: none`: thanks, an acknowledgement, a goodbye).
+        let presale = answered.is_some_and(|(w, n)| {
+            n.section == Section::Presale && info(w).is_some_and(|i| i.opening != OpeningKind::None)
+        });
         if body_kind == ReplyKind::Answer
             && presale
             && confidence == Confidence::High
