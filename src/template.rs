@@ -10,7 +10,7 @@
 //! A layer of its own, just above the basics: the shop features (payment texts,
 //! product facts) and the pipeline both speak it, and it knows none of them.
 
-use crate::basics::ids::SegmentId;
+use crate::basics::ids::{NodeId, SegmentId};
 use crate::basics::text::{is_ident, is_unsafe_char};
 use std::collections::BTreeMap;
 
@@ -137,12 +137,15 @@ pub(crate) struct Template {
     product: bool,
 }
 
-/// Who a reply variant is for: `for:` (a segment, by index in `buyers.segments`) and
-/// `mood: soothing` of a variant map. Plain variants are for everyone.
+/// Who a reply variant is for: `for:` (a segment, by index in `buyers.segments`),
+/// `mood: soothing` and `after:` (a topic) of a variant map. Plain variants are for
+/// everyone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Mark {
     pub(crate) segment: Option<SegmentId>,
     pub(crate) soothing: bool,
+    /// Only in a conversation on this topic (or, for a first-level node, its branch).
+    pub(crate) after: Option<NodeId>,
 }
 
 /// What a template reads when it is rendered: the session's captures, values the

@@ -69,3 +69,42 @@ fn bundled_openings_fit_the_first_message() {
         assert!(!r.text().contains("双11") || notice.is_some(), "{says}");
     }
 }
+
+/// An order number sent in a conversation already on a topic gets the way on for that
+/// topic (its `after:` variant), not "what is this order about?"; sent first, or after
+/// a topic with no such variant, it gets the question.
+#[test]
+fn bundled_order_number_follows_the_conversation() {
+    use kefu::Session;
+    use std::time::Duration;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml");
+    let engine = kefu::Engine::from_path(path).unwrap_or_else(|e| panic!("{e}"));
+    let start: std::time::SystemTime = "2026-10-08T10:00:00+08:00"
+        .parse::<jiff::Timestamp>()
+        .map(Into::into)
+        .unwrap();
+    let number = "123456789012345678";
+    // (earlier messages, a fragment of the reply to the number)
+    let cases: [(&[&str], &str); 6] = [
+        (&["我想退货"], "退货就在这个订单的详情页"),
+        (&["我想退货", "好的"], "退货就在这个订单的详情页"),
+        (&["退款什么时候到账"], "这个订单的退款进度"),
+        (&["我要换货"], "换货就在这个订单的详情页"),
+        (&["有现货吗"], "请问这个订单想咨询什么"),
+        (&[], "请问这个订单想咨询什么"),
+    ];
+    for (before, fragment) in cases {
+        let mut s = Session::new("t");
+        for m in before {
+            engine.reply_at(&mut s, m, start);
+        }
+        let r = engine.reply_at(&mut s, number, start + Duration::from_secs(60));
+        assert_eq!(
+            r.topic(),
+            Some("order_number"),
+            "{before:?}: {}",
+            r.explain()
+        );
+        assert!(r.text().contains(fragment), "{before:?}: {}", r.text());
+    }
+}

@@ -884,6 +884,55 @@ fn the_promotion_follows_only_a_sure_presale_answer() {
     assert_eq!(promotion, None, "small talk (opening: none): {text}");
 }
 
+// ───────────────────────────── replies that follow the conversation ─────────────────────────────
+
+/// A variant marked `after: return` answers only a conversation on return (or in its
+/// branch), and first there: an order number sent after 我要退货 is about the return,
+/// sent first it is a question still to be asked. Small talk between changes nothing.
+#[test]
+fn an_after_variant_follows_the_topic_the_conversation_is_on() {
+    let e = engine_of(&edited(
+        "fallback: {",
+        "  - topic: order_number\n    patterns: ['(?P<order_id>\\d{15,20})']\n    reply:\n      - \"请问这个订单想咨询什么\"\n      - { text: \"收到订单{order_id},退货在订单页申请\", after: return }\nfallback: {",
+    ));
+    let number = "123456789012345678";
+    let reply_after = |before: &[&str]| {
+        let mut s = Session::new("t");
+        for m in before {
+            e.reply_at(&mut s, m, at(QUIET));
+        }
+        let r = e.reply_at(&mut s, number, at(QUIET) + Duration::from_secs(60));
+        assert_eq!(
+            r.topic(),
+            Some("order_number"),
+            "{before:?}: {}",
+            r.explain()
+        );
+        r.into_text()
+    };
+    let on_return = "收到订单123456789012345678,退货在订单页申请";
+    assert_eq!(reply_after(&["我要退货"]), on_return, "on return");
+    assert_eq!(
+        reply_after(&["运费险"]),
+        on_return,
+        "return_fee is in return's branch"
+    );
+    assert_eq!(
+        reply_after(&["我要退货", "好的"]),
+        on_return,
+        "small talk between"
+    );
+    assert_eq!(
+        reply_after(&["有货吗"]),
+        "请问这个订单想咨询什么",
+        "another topic"
+    );
+    assert!(
+        reply_after(&[]).ends_with("请问这个订单想咨询什么"),
+        "first message: no topic yet"
+    );
+}
+
 // ───────────────────────────── openings ─────────────────────────────
 //
 // One test per row of the README's openings table ("Openings", in "Matching

@@ -49,6 +49,8 @@ pub enum ErrorKind {
     /// A reply variant's `for:` or a `tests:` case's `segment:` names a segment that
     /// `buyers.segments` does not declare.
     UnknownSegment,
+    /// A reply variant's `after:` names a topic that no node has.
+    UnknownTopic,
 }
 
 /// Where in a rule file a problem is: 1-based line and column (columns count characters).

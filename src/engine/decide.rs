@@ -283,16 +283,31 @@ impl Engine {
         );
         update.segments = kept.scores;
         update.angry_in_row = kept.angry_in_row;
+        let openings = &rules.openings;
+        let opens = openings.needed(session.last_at(), now);
+        let info = |n: NodeId| inner.node_info.get(n.index());
+        // The conversation's thread: the last topic that was not small talk (a node
+        // with `opening: none` — thanks, an acknowledgement, a goodbye — answers on its
+        // own: 好的 then 那怎么处理 continues what 好的 acknowledged). A follow-up
+        // continues it, and `after:` variants follow it.
+        let talk = |n: NodeId| info(n).is_none_or(|i| i.opening == OpeningKind::None);
+        let thread = match last {
+            _ if opens => None,
+            Some(n) if talk(n) => session
+                .recent_topics()
+                .skip(1)
+                .filter_map(|t| inner.topic_index.get(t).copied())
+                .find(|&n| !talk(n)),
+            last => last,
+        };
         let want = Want {
             segment: buyer.segment,
             soothing: buyer.angry,
+            thread: thread.and_then(|n| Some((n, info(n)?.root()))),
         };
-        let openings = &rules.openings;
-        let opens = openings.needed(session.last_at(), now);
 
         // Which node answers: the best, or the last topic continued by a follow-up,
         // or none when the best is not sure enough.
-        let info = |n: NodeId| inner.node_info.get(n.index());
         // Whether the message states rather than asks, read only when a node hit
         // answers questions only.
         let candidates = d.selection.candidates.as_slice();
@@ -304,19 +319,6 @@ impl Engine {
         }
         let facts = d.facts;
         let winner = d.selection.winner().copied();
-        // A follow-up continues the conversation's thread: the last topic that was not
-        // small talk (a node with `opening: none` — thanks, an acknowledgement, a
-        // goodbye — answers on its own and continues nothing: 好的 then 那怎么处理
-        // continues what 好的 acknowledged).
-        let talk = |n: NodeId| info(n).is_none_or(|i| i.opening == OpeningKind::None);
-        let thread = match last {
-            Some(n) if talk(n) => session
-                .recent_topics()
-                .skip(1)
-                .filter_map(|t| inner.topic_index.get(t).copied())
-                .find(|&n| !talk(n)),
-            last => last,
-        };
         let followed = if opens {
             None
         } else {
@@ -609,6 +611,7 @@ impl Engine {
         let want = Want {
             segment: None,
             soothing: greet == Greet::Soothing,
+            thread: None,
         };
         let pick = record(compose::pick(list, key, &want, vars, memory(key)));
         Some(Opening {

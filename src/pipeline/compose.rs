@@ -16,7 +16,7 @@
 //! in its one update. Never writes a session.
 
 use crate::basics::clock::When;
-use crate::basics::ids::SegmentId;
+use crate::basics::ids::{NodeId, SegmentId};
 use crate::shop::hours::{AgentHours, NextOpen};
 use crate::template::{Mark, Template, Vars};
 use jiff::Timestamp;
@@ -179,29 +179,43 @@ impl<'r> Notice<'r> {
 }
 
 /// Which variants a reply prefers: the buyer's segment, a soothing tone for an angry
-/// buyer.
+/// buyer, the topic the conversation is on.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Want {
     /// The buyer's current segment.
     pub(crate) segment: Option<SegmentId>,
     /// The buyer is angry: `mood: soothing` variants first.
     pub(crate) soothing: bool,
+    /// The topic the conversation was on before this message (small talk skipped) and
+    /// its first-level ancestor: `after:` variants naming either come first.
+    pub(crate) thread: Option<(NodeId, NodeId)>,
 }
 
 /// The tiers of variants, best first: a variant of the first tier that has a
 /// renderable member is chosen, rotating within the tier.
 fn tier(want: &Want, mark: Mark, t: u8) -> bool {
     let for_me = mark.segment.is_some() && mark.segment == want.segment;
+    // An `after:` variant fits only a conversation on its topic (or in its branch).
+    let (exact, branch) = match (mark.after, want.thread) {
+        (Some(a), Some((node, root))) => (a == node, a == root),
+        _ => (false, false),
+    };
+    let general = mark.after.is_none();
+    let on_topic = general || exact || branch;
+    let calm_for_me = !mark.soothing && (for_me || mark.segment.is_none());
     match t {
         // Angry buyers: soothing variants for their segment, then any unsegmented ones.
-        0 => want.soothing && mark.soothing && for_me,
-        1 => want.soothing && mark.soothing && mark.segment.is_none(),
-        // Calm buyers (and angry ones when nothing soothing fits): their segment's
-        // variants, then the unmarked ones, then any but soothing ones.
-        2 => !mark.soothing && for_me,
-        3 => !mark.soothing && mark.segment.is_none(),
-        4 => !mark.soothing,
-        _ => true,
+        0 => want.soothing && mark.soothing && for_me && on_topic,
+        1 => want.soothing && mark.soothing && mark.segment.is_none() && on_topic,
+        // Calm buyers (and angry ones when nothing soothing fits): the variants for the
+        // conversation's topic, then for its branch, then their segment's, then the
+        // unmarked ones, then any but soothing ones.
+        2 => calm_for_me && exact,
+        3 => calm_for_me && branch,
+        4 => !mark.soothing && general && for_me,
+        5 => !mark.soothing && general && mark.segment.is_none(),
+        6 => !mark.soothing && general,
+        _ => on_topic,
     }
 }
 
@@ -216,7 +230,7 @@ pub(crate) mod keys {
     pub(crate) const OFF_HOURS: u32 = key_hash("#off_hours");
 }
 
-const TIERS: u8 = 6;
+const TIERS: u8 = 8;
 /// Tiers `0..SOOTHING_TIERS` hold the soothing variants for an angry buyer.
 const SOOTHING_TIERS: u8 = 2;
 
@@ -238,9 +252,12 @@ pub(crate) struct Memory<F: FnOnce() -> u32> {
 }
 
 /// Chooses the variant of `templates` to send for reply key `key`; `None` when the
-/// list is empty. Variants marked for the buyer's segment are preferred (rotating among
-/// those), else unmarked ones; `mood: soothing` ones come first for an angry buyer and
-/// are skipped for a calm one while any other fits. A variant that needs a value
+/// list is empty. Variants marked `after:` the topic the conversation is on come first
+/// (then those `after:` its first-level branch) and are skipped in any other
+/// conversation; then variants marked for the buyer's
+/// segment are preferred (rotating among those), else unmarked ones; `mood: soothing`
+/// ones come first for an angry buyer and are skipped for a calm one while any other
+/// fits. A variant that needs a value
 /// `vars` lacks is skipped; when none fits, the best tier's next variant reading no
 /// product attribute is used (its missing values render as their defaults or nothing).
 ///
@@ -443,7 +460,11 @@ mod tests {
 
     fn marked(t: &mut [Template], i: usize, segment: Option<u8>, soothing: bool) {
         let segment = segment.map(SegmentId::from_raw);
-        t[i].mark = Mark { segment, soothing };
+        t[i].mark = Mark {
+            segment,
+            soothing,
+            after: None,
+        };
     }
 
     fn next_want(t: &[Template], want: &Want, s: &mut Buyer) -> String {
@@ -485,6 +506,48 @@ mod tests {
             assert_eq!(next_want(&t, &angry, &mut s), "别急");
         }
         assert_eq!(next_want(&t, &Want::default(), &mut s), "通用");
+    }
+
+    #[test]
+    fn an_after_variant_answers_only_a_conversation_on_its_topic_and_first_there() {
+        let (ret, fee, other) = (
+            NodeId::from_raw(1),
+            NodeId::from_raw(2),
+            NodeId::from_raw(7),
+        );
+        let mut t = templates(&["请问咨询什么", "退货在订单页申请"]);
+        t[1].mark.after = Some(ret);
+        let on = |thread| Want {
+            thread,
+            ..Want::default()
+        };
+        let mut s = Buyer::new("x");
+        for thread in [None, Some((other, other))] {
+            for _ in 0..3 {
+                assert_eq!(next_want(&t, &on(thread), &mut s), "请问咨询什么");
+            }
+        }
+        // On return itself, or on return_fee (a child: its first-level ancestor is
+        // return), the after: variant comes first, then alternates with the others.
+        for thread in [Some((ret, ret)), Some((fee, ret))] {
+            let mut s = Buyer::new("y");
+            assert_eq!(next_want(&t, &on(thread), &mut s), "退货在订单页申请");
+            assert_eq!(next_want(&t, &on(thread), &mut s), "请问咨询什么");
+        }
+        // The topic itself before its branch: on return_fee, its own variant first.
+        t.push(templates(&["运费险会赔"]).remove(0));
+        t[2].mark.after = Some(fee);
+        let mut s = Buyer::new("z");
+        assert_eq!(next_want(&t, &on(Some((fee, ret))), &mut s), "运费险会赔");
+        assert_eq!(
+            next_want(&t, &on(Some((fee, ret))), &mut s),
+            "退货在订单页申请"
+        );
+        let mut s = Buyer::new("z");
+        assert_eq!(
+            next_want(&t, &on(Some((ret, ret))), &mut s),
+            "退货在订单页申请"
+        );
     }
 
     #[test]

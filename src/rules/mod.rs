@@ -116,6 +116,7 @@ pub(crate) fn load(text: &str, file: Option<&str>, limits: &Limits) -> Result<Ru
         patterns: 0,
         broken_captures: Vec::new(),
         products: products::Products::default(),
+        topics: HashMap::new(),
     };
     let set = v.rule_set(parsed, file);
     if v.problems.is_empty() {
@@ -135,6 +136,8 @@ struct Validator {
     /// Capture group names of the patterns that failed to compile.
     broken_captures: Vec<String>,
     products: products::Products,
+    /// Topic ids → nodes, for `after:` of reply variants (filled once the nodes are).
+    topics: HashMap<String, NodeId>,
 }
 
 /// A node's reply sources, kept until every capture name is known.
@@ -305,6 +308,11 @@ impl Validator {
             constants: &constants,
             captures: &captures,
         };
+        self.topics = (0..nodes.len())
+            .filter_map(NodeId::new)
+            .zip(&nodes)
+            .map(|(id, n)| (n.topic.clone(), id))
+            .collect();
         for p in pending {
             let path = nodes
                 .get(p.node.index())

@@ -302,7 +302,7 @@ pub(crate) enum VariantRule {
     Marked(Box<MarkedVariant>),
 }
 
-/// `{text: "...", for: economic, mood: soothing}`.
+/// `{text: "...", for: economic, mood: soothing, after: return}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MarkedVariant {
@@ -312,6 +312,8 @@ pub(crate) struct MarkedVariant {
     pub(crate) segment: Option<S>,
     #[serde(default)]
     pub(crate) mood: Option<S>,
+    #[serde(default)]
+    pub(crate) after: Option<S>,
 }
 
 impl<'de> Deserialize<'de> for VariantRule {
@@ -322,7 +324,7 @@ impl<'de> Deserialize<'de> for VariantRule {
         impl<'de> Visitor<'de> for V {
             type Value = VariantRule;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a reply text, or a map with text and for or mood")
+                f.write_str("a reply text, or a map with text and for, mood or after")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<VariantRule, E> {
                 Ok(VariantRule::Plain(v.to_owned()))

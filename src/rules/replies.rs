@@ -1,10 +1,11 @@
 //! Validation of reply lists, used by every node, the fallback and the greeting: each
-//! item a template or a `{text, for, mood}` map, and the handoff replies that anger
+//! item a template or a `{text, for, mood, after}` map, and the handoff replies that anger
 //! and agent hours need in `fallback:`.
 
 use super::model::{FallbackRule, VariantRule};
 use super::{loc, Validator, S};
 use crate::basics::error::{ErrorKind, Location};
+use crate::basics::ids::NodeId;
 use crate::shop::buyers::Buyers;
 use crate::template::{Mark, Scope, Template};
 use serde_saphyr::Spanned;
@@ -40,6 +41,10 @@ impl Validator {
                             .mood
                             .as_ref()
                             .is_some_and(|s| self.mood(s, buyers, &format!("{ipath}.mood"))),
+                        after: m
+                            .after
+                            .as_ref()
+                            .and_then(|s| self.after(s, &format!("{ipath}.after"))),
                     };
                     let Some(text) = &m.text else {
                         self.problem(ErrorKind::MissingKey, "missing key 'text'", at, &ipath);
@@ -61,7 +66,32 @@ impl Validator {
                 path,
             );
         }
+        if !out.is_empty() && out.iter().all(|t| t.mark.after.is_some()) {
+            self.problem(
+                ErrorKind::EmptyReply,
+                "every variant is for a conversation on a topic (after:); add one without after: for the others",
+                sources.first().and_then(loc),
+                path,
+            );
+        }
         out
+    }
+
+    /// The node `after:` names, by topic id, or a problem.
+    fn after(&mut self, s: &S, path: &str) -> Option<NodeId> {
+        let node = self.topics.get(&s.value).copied();
+        if node.is_none() {
+            self.problem(
+                ErrorKind::UnknownTopic,
+                format!(
+                    "after: names unknown topic '{}'; it takes the topic id of a node",
+                    s.value
+                ),
+                loc(s),
+                path,
+            );
+        }
+        node
     }
 
     /// Whether `mood:` is `soothing` (the one mood), or a problem.
