@@ -108,3 +108,39 @@ fn bundled_order_number_follows_the_conversation() {
         assert!(r.text().contains(fragment), "{before:?}: {}", r.text());
     }
 }
+
+/// After a handoff that asked for details (a new invoice title, the size and colour to
+/// change to), the details the buyer sends next are acknowledged — never "please say it
+/// another way" — whether nothing answers them (the fallback's `after:` variant) or a
+/// size or colour node does (its `after: modify_order` variant).
+#[test]
+fn bundled_details_sent_after_a_handoff_are_acknowledged() {
+    use kefu::Session;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml");
+    let engine = kefu::Engine::from_path(path).unwrap_or_else(|e| panic!("{e}"));
+    let now: std::time::SystemTime = "2026-10-08T10:00:00+08:00"
+        .parse::<jiff::Timestamp>()
+        .map(Into::into)
+        .unwrap();
+    let cases = [
+        (
+            "发票抬头开错了",
+            "抬头：某某科技有限公司 税号：91330100XXXX",
+            "按您发的抬头和税号处理",
+        ),
+        ("我要改个颜色", "白色 M", "按您发的尺码、颜色修改"),
+        ("我要改个颜色", "要白色的", "按您发的尺码、颜色修改"),
+    ];
+    for (asked, details, fragment) in cases {
+        let mut s = Session::new("t");
+        let first = engine.reply_at(&mut s, asked, now);
+        assert!(first.handoff(), "{asked}: {}", first.text());
+        let r = engine.reply_at(&mut s, details, now);
+        assert!(
+            r.text().contains(fragment),
+            "{asked} → {details}: {}",
+            r.text()
+        );
+        assert!(!r.text().contains("换个说法"), "{}", r.text());
+    }
+}
