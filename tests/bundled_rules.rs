@@ -1,17 +1,24 @@
 //! The bundled rules/apparel.yaml loads, and every case of its `tests:` section passes.
 
+fn bundled() -> kefu::Engine {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml");
+    kefu::Engine::from_path(path)
+        .unwrap_or_else(|e| panic!("rules/apparel.yaml does not load:\n{e}"))
+}
+
+/// A fixed time, so the file's promotions and reminders do not make results depend on
+/// the day.
+fn at(time: &str) -> std::time::SystemTime {
+    time.parse::<jiff::Timestamp>()
+        .map(Into::into)
+        .unwrap_or_else(|e| panic!("{time}: {e}"))
+}
+
 #[test]
 fn bundled_rules_pass_their_own_tests() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml");
-    let engine = match kefu::Engine::from_path(path) {
-        Ok(e) => e,
-        Err(e) => panic!("rules/apparel.yaml does not load:\n{e}"),
-    };
+    let engine = bundled();
     // A fixed time: the file's promotions and reminders must not make the result depend on the day.
-    let now = "2026-11-25T10:00:00+08:00"
-        .parse::<jiff::Timestamp>()
-        .map(Into::into)
-        .unwrap();
+    let now = at("2026-11-25T10:00:00+08:00");
     let report = engine.run_tests_at(now);
     assert!(
         report.outcomes.len() >= 80,
@@ -33,12 +40,8 @@ fn bundled_rules_pass_their_own_tests() {
 #[test]
 fn bundled_openings_fit_the_first_message() {
     use kefu::{ReplyKind, Session};
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml");
-    let engine = kefu::Engine::from_path(path).unwrap_or_else(|e| panic!("{e}"));
-    let double11 = "2026-11-05T10:00:00+08:00"
-        .parse::<jiff::Timestamp>()
-        .map(Into::into)
-        .unwrap();
+    let engine = bundled();
+    let double11 = at("2026-11-05T10:00:00+08:00");
     // (first message, kind, notice, opens with the soothing calm greeting)
     let cases = [
         (
@@ -77,12 +80,8 @@ fn bundled_openings_fit_the_first_message() {
 fn bundled_order_number_follows_the_conversation() {
     use kefu::Session;
     use std::time::Duration;
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml");
-    let engine = kefu::Engine::from_path(path).unwrap_or_else(|e| panic!("{e}"));
-    let start: std::time::SystemTime = "2026-10-08T10:00:00+08:00"
-        .parse::<jiff::Timestamp>()
-        .map(Into::into)
-        .unwrap();
+    let engine = bundled();
+    let start = at("2026-10-08T10:00:00+08:00");
     let number = "123456789012345678";
     // (earlier messages, a fragment of the reply to the number)
     let cases: [(&[&str], &str); 6] = [
@@ -116,12 +115,8 @@ fn bundled_order_number_follows_the_conversation() {
 #[test]
 fn bundled_details_sent_after_a_handoff_are_acknowledged() {
     use kefu::Session;
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/apparel.yaml");
-    let engine = kefu::Engine::from_path(path).unwrap_or_else(|e| panic!("{e}"));
-    let now: std::time::SystemTime = "2026-10-08T10:00:00+08:00"
-        .parse::<jiff::Timestamp>()
-        .map(Into::into)
-        .unwrap();
+    let engine = bundled();
+    let now = at("2026-10-08T10:00:00+08:00");
     let cases = [
         (
             "发票抬头开错了",
