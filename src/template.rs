@@ -144,8 +144,18 @@ pub(crate) struct Template {
 pub(crate) struct Mark {
     pub(crate) segment: Option<SegmentId>,
     pub(crate) soothing: bool,
-    /// Only in a conversation on this topic (or, for a first-level node, its branch).
-    pub(crate) after: Option<NodeId>,
+    /// Only in a conversation on this topic (or, for a first-level node, its branch),
+    /// or on any topic.
+    pub(crate) after: Option<After>,
+}
+
+/// The conversation an `after:` variant follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum After {
+    /// `after: TOPIC`: that node, or its branch when it is a first-level node.
+    Topic(NodeId),
+    /// `after: any`: a conversation on any topic (not on its first message).
+    Any,
 }
 
 /// What a template reads when it is rendered: the session's captures, values the

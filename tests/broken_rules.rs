@@ -120,7 +120,7 @@ const CASES: &[Case] = &[
     // Buyers, marked variants and agent hours.
     case("unknown_segment_for.yaml", UnknownSegment, Some((12, 31)), Some("presale[0].reply[1].for"), "unknown segment 'econmic'; known: economic", 1),
     case("unknown_key_variant.yaml", UnknownKey, Some((10, 26)), Some("presale[0].reply[0]"), "unknown key 'segment'; known keys: text, for, mood, after", 1),
-    case("unknown_after_topic.yaml", UnknownTopic, Some((9, 44)), Some("insale[0].reply[1].after"), "after: names unknown topic 'retrun'; it takes the topic id of a node", 1),
+    case("unknown_after_topic.yaml", UnknownTopic, Some((9, 44)), Some("insale[0].reply[1].after"), "after: names unknown topic 'retrun'; it takes the topic id of a node, or any", 1),
     case("only_after_variants.yaml", EmptyReply, Some((9, 9)), Some("insale[0].reply"), "every variant is for a conversation on a topic (after:); add one without after: for the others", 1),
     case("empty_segment_signals.yaml", EmptyKeyword, Some((7, 7)), Some("buyers.segments[1]"), "segment 'individual' has no signals", 1),
     case("bad_agent_days.yaml", InvalidTime, Some((6, 15)), Some("shop.agent_hours[1].days"), "unknown day 'sunday'; write mon, tue", 1),

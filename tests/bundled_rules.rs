@@ -84,12 +84,13 @@ fn bundled_order_number_follows_the_conversation() {
     let start = at("2026-10-08T10:00:00+08:00");
     let number = "123456789012345678";
     // (earlier messages, a fragment of the reply to the number)
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["我想退货"], "退货就在这个订单的详情页"),
         (&["我想退货", "好的"], "退货就在这个订单的详情页"),
         (&["退款什么时候到账"], "这个订单的退款进度"),
         (&["我要换货"], "换货就在这个订单的详情页"),
-        (&["有现货吗"], "请问这个订单想咨询什么"),
+        (&["有现货吗"], "您问的问题小衣在上面回复啦"),
+        (&["在吗"], "请问这个订单想咨询什么"),
         (&[], "请问这个订单想咨询什么"),
     ];
     for (before, fragment) in cases {
@@ -121,10 +122,11 @@ fn bundled_details_sent_after_a_handoff_are_acknowledged() {
         (
             "发票抬头开错了",
             "抬头：某某科技有限公司 税号：91330100XXXX",
-            "按您发的抬头和税号处理",
+            "抬头和税号",
         ),
-        ("我要改个颜色", "白色 M", "按您发的尺码、颜色修改"),
-        ("我要改个颜色", "要白色的", "按您发的尺码、颜色修改"),
+        ("发票抬头开错了", "好的我等一下发给你", "人工客服接入后"),
+        ("我要改个颜色", "白色 M", "尺码、颜色修改"),
+        ("我要改个颜色", "要白色的", "尺码、颜色修改"),
     ];
     for (asked, details, fragment) in cases {
         let mut s = Session::new("t");

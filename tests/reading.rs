@@ -452,6 +452,14 @@ const FOLLOW_UPS: &Turns = &[
         "small talk alone leaves nothing to continue",
     ),
     (
+        &["我要换货", "在吗"],
+        1,
+        "怎么处理",
+        Some("exchange"),
+        true,
+        "a node of whole: words only (a greeting) is small talk too",
+    ),
+    (
         &["我要换货"],
         31,
         "怎么操作",
@@ -888,12 +896,13 @@ fn the_promotion_follows_only_a_sure_presale_answer() {
 
 /// A variant marked `after: return` answers only a conversation on return (or in its
 /// branch), and first there: an order number sent after 我要退货 is about the return,
-/// sent first it is a question still to be asked. Small talk between changes nothing.
+/// sent first it is a question still to be asked; `after: any` answers a conversation on
+/// any other topic. Small talk between changes nothing.
 #[test]
 fn an_after_variant_follows_the_topic_the_conversation_is_on() {
     let e = engine_of(&edited(
         "fallback: {",
-        "  - topic: order_number\n    patterns: ['(?P<order_id>\\d{15,20})']\n    reply:\n      - \"请问这个订单想咨询什么\"\n      - { text: \"收到订单{order_id},退货在订单页申请\", after: return }\nfallback: {",
+        "  - topic: order_number\n    patterns: ['(?P<order_id>\\d{15,20})']\n    reply:\n      - \"请问这个订单想咨询什么\"\n      - { text: \"收到订单{order_id},退货在订单页申请\", after: return }\n      - { text: \"收到,您的问题上面回复了\", after: any }\nfallback: {",
     ));
     let number = "123456789012345678";
     let reply_after = |before: &[&str]| {
@@ -924,8 +933,13 @@ fn an_after_variant_follows_the_topic_the_conversation_is_on() {
     );
     assert_eq!(
         reply_after(&["有货吗"]),
+        "收到,您的问题上面回复了",
+        "another topic: after: any"
+    );
+    assert_eq!(
+        reply_after(&["在吗"]),
         "请问这个订单想咨询什么",
-        "another topic"
+        "a greeting is no topic"
     );
     assert!(
         reply_after(&[]).ends_with("请问这个订单想咨询什么"),

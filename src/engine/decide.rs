@@ -286,11 +286,10 @@ impl Engine {
         let openings = &rules.openings;
         let opens = openings.needed(session.last_at(), now);
         let info = |n: NodeId| inner.node_info.get(n.index());
-        // The conversation's thread: the last topic that was not small talk (a node
-        // with `opening: none` — thanks, an acknowledgement, a goodbye — answers on its
-        // own: 好的 then 那怎么处理 continues what 好的 acknowledged). A follow-up
-        // continues it, and `after:` variants follow it.
-        let talk = |n: NodeId| info(n).is_none_or(|i| i.opening == OpeningKind::None);
+        // The conversation's thread: the last topic that was not small talk (thanks,
+        // 好的, a greeting: 好的 then 那怎么处理 continues what 好的 acknowledged). A
+        // follow-up continues it, and `after:` variants follow it.
+        let talk = |n: NodeId| info(n).is_none_or(NodeInfo::small_talk);
         let thread = match last {
             _ if opens => None,
             Some(n) if talk(n) => session
@@ -478,10 +477,9 @@ impl Engine {
             .and_then(|i| rules.buyers.segments.get(i.index()))
             .is_some_and(|s| s.promote);
         // Only after a pre-sale answer: never a sales line to an order or after-sale
-        // question.
-        // Nor to small talk (`opening: none`: thanks, an acknowledgement, a goodbye).
+        // question, nor to small talk (thanks, 好的, a goodbye, a greeting).
         let presale = answered.is_some_and(|(w, n)| {
-            n.section == Section::Presale && info(w).is_some_and(|i| i.opening != OpeningKind::None)
+            n.section == Section::Presale && info(w).is_some_and(|i| !i.small_talk())
         });
         if body_kind == ReplyKind::Answer
             && presale

@@ -18,7 +18,7 @@
 use crate::basics::clock::When;
 use crate::basics::ids::{NodeId, SegmentId};
 use crate::shop::hours::{AgentHours, NextOpen};
-use crate::template::{Mark, Template, Vars};
+use crate::template::{After, Mark, Template, Vars};
 use jiff::Timestamp;
 
 /// What kind of reply this is.
@@ -195,26 +195,29 @@ pub(crate) struct Want {
 /// renderable member is chosen, rotating within the tier.
 fn tier(want: &Want, mark: Mark, t: u8) -> bool {
     let for_me = mark.segment.is_some() && mark.segment == want.segment;
-    // An `after:` variant fits only a conversation on its topic (or in its branch).
-    let (exact, branch) = match (mark.after, want.thread) {
-        (Some(a), Some((node, root))) => (a == node, a == root),
-        _ => (false, false),
+    // An `after:` variant fits only a conversation on its topic (or in its branch, or
+    // on any topic for `after: any`).
+    let (exact, branch, any) = match (mark.after, want.thread) {
+        (Some(After::Topic(a)), Some((node, root))) => (a == node, a == root, false),
+        (Some(After::Any), Some(_)) => (false, false, true),
+        _ => (false, false, false),
     };
     let general = mark.after.is_none();
-    let on_topic = general || exact || branch;
+    let on_topic = general || exact || branch || any;
     let calm_for_me = !mark.soothing && (for_me || mark.segment.is_none());
     match t {
         // Angry buyers: soothing variants for their segment, then any unsegmented ones.
         0 => want.soothing && mark.soothing && for_me && on_topic,
         1 => want.soothing && mark.soothing && mark.segment.is_none() && on_topic,
         // Calm buyers (and angry ones when nothing soothing fits): the variants for the
-        // conversation's topic, then for its branch, then their segment's, then the
-        // unmarked ones, then any but soothing ones.
+        // conversation's topic, then for its branch, then for any topic, then their
+        // segment's, then the unmarked ones, then any but soothing ones.
         2 => calm_for_me && exact,
         3 => calm_for_me && branch,
-        4 => !mark.soothing && general && for_me,
-        5 => !mark.soothing && general && mark.segment.is_none(),
-        6 => !mark.soothing && general,
+        4 => calm_for_me && any,
+        5 => !mark.soothing && general && for_me,
+        6 => !mark.soothing && general && mark.segment.is_none(),
+        7 => !mark.soothing && general,
         _ => on_topic,
     }
 }
@@ -230,7 +233,7 @@ pub(crate) mod keys {
     pub(crate) const OFF_HOURS: u32 = key_hash("#off_hours");
 }
 
-const TIERS: u8 = 8;
+const TIERS: u8 = 9;
 /// Tiers `0..SOOTHING_TIERS` hold the soothing variants for an angry buyer.
 const SOOTHING_TIERS: u8 = 2;
 
@@ -253,8 +256,8 @@ pub(crate) struct Memory<F: FnOnce() -> u32> {
 
 /// Chooses the variant of `templates` to send for reply key `key`; `None` when the
 /// list is empty. Variants marked `after:` the topic the conversation is on come first
-/// (then those `after:` its first-level branch) and are skipped in any other
-/// conversation; then variants marked for the buyer's
+/// (then those `after:` its first-level branch, then `after: any`) and are skipped in
+/// any other conversation; then variants marked for the buyer's
 /// segment are preferred (rotating among those), else unmarked ones; `mood: soothing`
 /// ones come first for an angry buyer and are skipped for a calm one while any other
 /// fits. A variant that needs a value
@@ -516,7 +519,7 @@ mod tests {
             NodeId::from_raw(7),
         );
         let mut t = templates(&["请问咨询什么", "退货在订单页申请"]);
-        t[1].mark.after = Some(ret);
+        t[1].mark.after = Some(After::Topic(ret));
         let on = |thread| Want {
             thread,
             ..Want::default()
@@ -536,7 +539,7 @@ mod tests {
         }
         // The topic itself before its branch: on return_fee, its own variant first.
         t.push(templates(&["运费险会赔"]).remove(0));
-        t[2].mark.after = Some(fee);
+        t[2].mark.after = Some(After::Topic(fee));
         let mut s = Buyer::new("z");
         assert_eq!(next_want(&t, &on(Some((fee, ret))), &mut s), "运费险会赔");
         assert_eq!(
@@ -548,6 +551,14 @@ mod tests {
             next_want(&t, &on(Some((ret, ret))), &mut s),
             "退货在订单页申请"
         );
+        // `after: any`: after the topic's own and its branch's, on any topic, never on
+        // a first message.
+        t.push(templates(&["收到,上面已经回复您了"]).remove(0));
+        t[3].mark.after = Some(After::Any);
+        let first = |thread| next_want(&t, &on(thread), &mut Buyer::new("w"));
+        assert_eq!(first(Some((other, other))), "收到,上面已经回复您了");
+        assert_eq!(first(Some((ret, ret))), "退货在订单页申请");
+        assert_eq!(first(None), "请问咨询什么");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::basics::ids::NodeId;
 use crate::basics::inline::Few;
 use crate::basics::section::Section;
 use crate::pipeline::matcher::{RawHit, Scan, Via};
-use crate::pipeline::tree::{root_of, Node, Opening};
+use crate::pipeline::tree::{root_of, Node, Opening, TermKind};
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -179,10 +179,18 @@ pub(crate) struct NodeInfo {
     /// A handoff node: hit at all, it hands the conversation over.
     pub(crate) handoff: bool,
     /// `NEGATION`: a negator cancels its keywords (`negation:`, default true);
-    /// `QUESTIONS`: it answers questions only (`answers: questions`).
+    /// `QUESTIONS`: it answers questions only (`answers: questions`); `SMALL_TALK`: see
+    /// [`NodeInfo::small_talk`].
     flags: u8,
     /// How a conversation it opens is greeted.
     pub(crate) opening: Opening,
+}
+
+fn is_small_talk(n: &Node) -> bool {
+    let whole_only = n.patterns.is_empty()
+        && n.terms.iter().any(|t| t.kind == TermKind::Whole)
+        && !n.terms.iter().any(|t| t.kind == TermKind::Contains);
+    n.opening == Opening::None || whole_only
 }
 
 /// No node has this id: the rules load at most 2^32 − 1 nodes.
@@ -207,6 +215,11 @@ impl NodeInfo {
                         NodeInfo::QUESTIONS
                     } else {
                         0
+                    }
+                    | if is_small_talk(n) {
+                        NodeInfo::SMALL_TALK
+                    } else {
+                        0
                     },
                 opening: n.opening,
             })
@@ -224,6 +237,15 @@ impl NodeInfo {
 
     const NEGATION: u8 = 1;
     const QUESTIONS: u8 = 2;
+    const SMALL_TALK: u8 = 4;
+
+    /// Whether the node is small talk: it answers on its own (`opening: none`: thanks,
+    /// an acknowledgement, a goodbye) or only whole messages (`whole:` words and no
+    /// keywords or patterns: a greeting, 好的, 我再看看). Small talk is no topic a
+    /// conversation is on: a follow-up or an `after:` variant skips it.
+    pub(crate) fn small_talk(&self) -> bool {
+        self.flags & Self::SMALL_TALK != 0
+    }
 
     /// Whether a negator cancels the node's keywords.
     pub(crate) fn negation(&self) -> bool {

@@ -5,12 +5,13 @@
 use super::model::{FallbackRule, VariantRule};
 use super::{loc, Validator, S};
 use crate::basics::error::{ErrorKind, Location};
-use crate::basics::ids::NodeId;
 use crate::shop::buyers::Buyers;
-use crate::template::{Mark, Scope, Template};
+use crate::template::{After, Mark, Scope, Template};
 use serde_saphyr::Spanned;
 
 const SOOTHING: &str = "soothing";
+/// `after: any`: a conversation on any topic (a node with this topic id cannot be named).
+const ANY_TOPIC: &str = "any";
 
 impl Validator {
     /// A reply list whose items are templates or `{text, for, mood}` maps.
@@ -77,21 +78,24 @@ impl Validator {
         out
     }
 
-    /// The node `after:` names, by topic id, or a problem.
-    fn after(&mut self, s: &S, path: &str) -> Option<NodeId> {
+    /// What `after:` names: `any`, or a node by topic id; or a problem.
+    fn after(&mut self, s: &S, path: &str) -> Option<After> {
+        if s.value == ANY_TOPIC {
+            return Some(After::Any);
+        }
         let node = self.topics.get(&s.value).copied();
         if node.is_none() {
             self.problem(
                 ErrorKind::UnknownTopic,
                 format!(
-                    "after: names unknown topic '{}'; it takes the topic id of a node",
+                    "after: names unknown topic '{}'; it takes the topic id of a node, or any",
                     s.value
                 ),
                 loc(s),
                 path,
             );
         }
-        node
+        node.map(After::Topic)
     }
 
     /// Whether `mood:` is `soothing` (the one mood), or a problem.
