@@ -452,6 +452,22 @@ const FOLLOW_UPS: &Turns = &[
         "small talk alone leaves nothing to continue",
     ),
     (
+        &["有货吗"],
+        1,
+        "这个呢",
+        Some("stock"),
+        true,
+        "a short …呢 (at most 5 chars) asks \"what about this one\"",
+    ),
+    (
+        &["我要换货"],
+        1,
+        "太占地方了呢",
+        None,
+        false,
+        "a longer …呢 that does not begin with 那 is a remark, not \"what about\"",
+    ),
+    (
         &["我要换货", "在吗"],
         1,
         "怎么处理",
