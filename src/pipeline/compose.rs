@@ -234,6 +234,9 @@ pub(crate) mod keys {
 }
 
 const TIERS: u8 = 9;
+/// The tier of unmarked variants for a buyer of no segment's variants: the first that
+/// a list without marks can fill (the tiers before need a mark).
+const PLAIN_TIER: u8 = 6;
 /// Tiers `0..SOOTHING_TIERS` hold the soothing variants for an angry buyer.
 const SOOTHING_TIERS: u8 = 2;
 
@@ -301,7 +304,10 @@ pub(crate) fn pick<F: FnOnce() -> u32>(
     let mut fallback = None;
     let mut repeat = None;
     let mut chosen = None;
-    for t in 0..TIERS {
+    // A list of unmarked variants (most lists) has them all in one tier: start there.
+    let plain = templates.iter().all(|t| t.mark == Mark::default());
+    let first = if plain { PLAIN_TIER } else { 0 };
+    for t in first..TIERS {
         for i in order().filter(|&i| tier(want, templates[i].mark, t)) {
             if fits(&templates[i]) {
                 // The sentence sent last time waits until no other variant fits (a
@@ -559,6 +565,24 @@ mod tests {
         assert_eq!(first(Some((other, other))), "收到,上面已经回复您了");
         assert_eq!(first(Some((ret, ret))), "退货在订单页申请");
         assert_eq!(first(None), "请问咨询什么");
+    }
+
+    #[test]
+    fn an_unmarked_variant_fits_no_tier_before_the_plain_one() {
+        let wants = [
+            Want::default(),
+            Want {
+                segment: Some(SegmentId::from_raw(0)),
+                soothing: true,
+                thread: Some((NodeId::from_raw(1), NodeId::from_raw(1))),
+            },
+        ];
+        for want in &wants {
+            for t in 0..PLAIN_TIER {
+                assert!(!tier(want, Mark::default(), t), "tier {t}");
+            }
+            assert!(tier(want, Mark::default(), PLAIN_TIER));
+        }
     }
 
     #[test]

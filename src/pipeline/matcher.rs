@@ -11,9 +11,10 @@
 //! and feeds the kept ones straight into the automaton: no normalized copy of the
 //! message and no offset table are built. A small ring of the last kept chars'
 //! original byte spans (as long as the longest keyword) maps each hit back to what the
-//! buyer wrote. Then one `RegexSet` pass over the original text when the file has
-//! patterns; captures run only for the patterns that matched. A scan never loops over
-//! keywords or nodes.
+//! buyer wrote. Then the patterns, over the original text: each on its own (its
+//! literal prefilter rejects most messages at once) while a file has at most
+//! [`PATTERNS_ONE_BY_ONE`], else one `RegexSet` pass; captures run only for the
+//! patterns that matched. A scan never loops over keywords or nodes.
 //!
 //! The automaton kind is internal: daachorse's charwise double-array automaton by
 //! default (the benchmarks in BENCHMARKS.md show why), the `aho-corasick` crate's
@@ -26,7 +27,7 @@ use crate::shop::buyers::Signals;
 use crate::shop::products::Product;
 use aho_corasick::automaton::Automaton as _;
 use aho_corasick::nfa::contiguous::NFA;
-use aho_corasick::Anchored;
+use aho_corasick::{AhoCorasick, Anchored};
 use daachorse::{CharwiseDoubleArrayAhoCorasick, CharwiseDoubleArrayAhoCorasickBuilder};
 use regex::RegexSet;
 use std::collections::HashMap;
@@ -298,6 +299,8 @@ pub(crate) struct Scan {
     pub(crate) marks: Vec<(u32, u32, u32)>,
     /// Original byte span of the last kept chars, by char position modulo its length.
     ring: Vec<(u32, u32)>,
+    /// Which patterns the literal gate lets through (one flag per pattern).
+    candidates: Vec<bool>,
 }
 
 impl Scan {
@@ -436,9 +439,18 @@ pub(crate) struct NegatorHit {
     pub(crate) orig: Span,
 }
 
-/// The lazy DFA's cache for the pattern set, per thread that replies (8 MiB). The default
-/// (2 MiB) thrashes on a file with a few dozen patterns over Chinese text (classes of
-/// any char, `[^，。]{0,5}`): the DFA rebuilt its states on most messages.
+/// Up to this many patterns, each runs on its own behind the literal [`Gate`]; past
+/// it, one `RegexSet` pass. A set of a few dozen patterns over Chinese text (classes of
+/// any char, `[^，。]{0,10}`) makes a lazy DFA whose states no cache holds: on the
+/// bundled file's 54 patterns a reply cost 90,600 instructions through the set (8 MiB
+/// cache; 44,200 with 32 MiB), 35,800 with each pattern on its own (54 prefilter scans
+/// of the message) and 22,600 behind the gate (callgrind, `KEFU_BENCH_PROFILE=apparel`).
+/// Past a few hundred patterns, running the candidates one by one would cost more than
+/// the set.
+pub(crate) const PATTERNS_ONE_BY_ONE: usize = 256;
+
+/// The lazy DFA's cache for the pattern set, per thread that replies (8 MiB; the
+/// default 2 MiB thrashes sooner).
 const PATTERN_SET_DFA_BYTES: usize = 8 << 20;
 
 const TOO_MANY: &str = "more nodes, terms or products than kefu can number (2^32)";
@@ -451,9 +463,98 @@ pub(crate) struct Matcher {
     /// A power of two at least as long as the longest keyword, in chars.
     ring_len: usize,
     regex_set: Option<RegexSet>,
+    /// Patterns asked one by one: which may match this message at all.
+    gate: Option<Gate>,
     /// regex index in the set → (node, pattern index within the node)
     regex_owner: Vec<(NodeId, u32)>,
     keyword_count: usize,
+}
+
+/// The literals a pattern's matches must begin with (its prefixes, as
+/// `regex-syntax` extracts them), for every pattern that has a finite set of non-empty
+/// ones, in one Aho-Corasick automaton: one pass over the message says which patterns
+/// can match at all, and only those run. Sound: a match begins with one of its
+/// pattern's prefixes, so a pattern none of whose prefixes occurs cannot match.
+struct Gate {
+    /// Over every gated pattern's prefixes; `None` when no pattern has any.
+    literals: Option<AhoCorasick>,
+    /// Literal id → the pattern (regex index) it gates.
+    owner: Vec<u32>,
+    /// Patterns without a usable prefix set (`^|[^Ａ]…`, a class of any char first):
+    /// they always run.
+    always: Vec<u32>,
+}
+
+/// Most prefixes kept for one pattern; a pattern with more always runs.
+const GATE_LITERALS: usize = 64;
+
+impl Gate {
+    fn new(sources: &[&str]) -> Result<Gate, String> {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        let mut lits: Vec<Vec<u8>> = Vec::new();
+        let mut owner = Vec::new();
+        let mut always = Vec::new();
+        for (i, src) in sources.iter().enumerate() {
+            let i = u32::try_from(i).map_err(|_| TOO_MANY.to_owned())?;
+            let prefixes = regex_syntax::Parser::new()
+                .parse(src)
+                .ok()
+                .map(|hir| Extractor::new().kind(ExtractKind::Prefix).extract(&hir));
+            let usable = prefixes.as_ref().and_then(|seq| {
+                let l = seq.literals()?;
+                let fine = !l.is_empty()
+                    && l.len() <= GATE_LITERALS
+                    && l.iter().all(|x| !x.as_bytes().is_empty());
+                fine.then_some(l)
+            });
+            match usable {
+                Some(l) => {
+                    for x in l {
+                        lits.push(x.as_bytes().to_vec());
+                        owner.push(i);
+                    }
+                }
+                None => always.push(i),
+            }
+        }
+        let literals = if lits.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::Standard)
+                    .build(&lits)
+                    .map_err(|e| format!("cannot build the patterns' literal gate: {e}"))?,
+            )
+        };
+        Ok(Gate {
+            literals,
+            owner,
+            always,
+        })
+    }
+
+    /// Marks in `candidates` (one flag per pattern, all false) the patterns that may
+    /// match `text`.
+    fn mark(&self, text: &str, candidates: &mut [bool]) {
+        for &i in &self.always {
+            if let Some(c) = candidates.get_mut(i as usize) {
+                *c = true;
+            }
+        }
+        let Some(ac) = &self.literals else { return };
+        for m in ac.find_overlapping_iter(text) {
+            let gated = self.owner.get(m.pattern().as_usize());
+            if let Some(c) = gated.and_then(|&i| candidates.get_mut(i as usize)) {
+                *c = true;
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.literals.as_ref().map_or(0, AhoCorasick::memory_usage)
+            + (self.owner.capacity() + self.always.capacity()) * std::mem::size_of::<u32>()
+    }
 }
 
 impl std::fmt::Debug for Matcher {
@@ -564,7 +665,12 @@ impl Matcher {
                 regex_owner.push((NodeId::new(ni).ok_or(TOO_MANY)?, index(pi)?));
             }
         }
-        let regex_set = if sources.is_empty() {
+        let gate = if sources.is_empty() || sources.len() > PATTERNS_ONE_BY_ONE {
+            None
+        } else {
+            Some(Gate::new(&sources)?)
+        };
+        let regex_set = if sources.len() <= PATTERNS_ONE_BY_ONE {
             None
         } else {
             Some(
@@ -580,6 +686,7 @@ impl Matcher {
             entries,
             ring_len: longest.next_power_of_two(),
             regex_set,
+            gate,
             regex_owner,
             keyword_count,
         })
@@ -601,6 +708,7 @@ impl Matcher {
             + self.patterns.capacity() * std::mem::size_of::<Pattern>()
             + self.entries.capacity() * std::mem::size_of::<Entry>()
             + self.regex_owner.capacity() * std::mem::size_of::<(NodeId, u32)>()
+            + self.gate.as_ref().map_or(0, Gate::heap_bytes)
     }
 
     /// Finds every keyword, whole-message keyword, exclude and pattern hit in `text`
@@ -772,16 +880,31 @@ impl Matcher {
         }
         out.term_hits = out.hits.len();
 
-        let Some(set) = &self.regex_set else { return };
-        // Most messages match no pattern; `is_match` stops early and skips the costlier
-        // overlapping search for them.
-        if !set.is_match(text) {
+        if self.regex_owner.is_empty() {
             return;
         }
-        for i in set.matches(text).iter() {
-            let Some(&(node, pi)) = self.regex_owner.get(i) else {
-                continue;
+        // Which patterns matched: each asked on its own, or the set asked once (most
+        // messages match no pattern; `is_match` stops early and skips the costlier
+        // overlapping search for them).
+        let matched = match &self.regex_set {
+            Some(set) if !set.is_match(text) => return,
+            Some(set) => Some(set.matches(text)),
+            None => None,
+        };
+        let mut candidates = std::mem::take(&mut out.candidates);
+        candidates.clear();
+        candidates.resize(self.regex_owner.len(), false);
+        if let Some(gate) = &self.gate {
+            gate.mark(text, &mut candidates);
+        }
+        for (i, &(node, pi)) in self.regex_owner.iter().enumerate() {
+            let may = match &matched {
+                Some(m) => m.matched(i),
+                None => candidates.get(i).copied().unwrap_or(true),
             };
+            if !may {
+                continue;
+            }
             let Some(p) = nodes
                 .get(node.index())
                 .and_then(|n| n.patterns.get(pi as usize))
@@ -811,6 +934,7 @@ impl Matcher {
                 }
             }
         }
+        out.candidates = candidates;
     }
 
     /// The name of a capture's group, if it has one.
@@ -1160,6 +1284,129 @@ mod tests {
                 "outside a name it still vetoes: {kind:?}"
             );
         }
+    }
+
+    /// The literal gate only skips patterns that cannot match: on every pattern of the
+    /// bundled rules, over the labelled messages, tricky strings and (when present) the
+    /// real corpus, a pattern that matches a message was let through for it.
+    #[test]
+    fn the_literal_gate_lets_through_every_pattern_that_matches() {
+        let yaml = include_str!("../../rules/apparel.yaml");
+        let rules = match crate::rules::load(yaml, None, &crate::basics::limits::Limits::default())
+        {
+            Ok(r) => r,
+            Err(e) => panic!("{e}"),
+        };
+        let regexes: Vec<&regex::Regex> = rules
+            .nodes
+            .iter()
+            .flat_map(|n| n.patterns.iter().map(|p| &p.regex))
+            .collect();
+        let sources: Vec<&str> = regexes.iter().map(|r| r.as_str()).collect();
+        let gate = match Gate::new(&sources) {
+            Ok(g) => g,
+            Err(e) => panic!("{e}"),
+        };
+        assert!(
+            gate.always.len() * 4 < sources.len(),
+            "most patterns are gated: {} of {} always run",
+            gate.always.len(),
+            sources.len()
+        );
+        let labelled = include_str!("../../tests/fixtures/labelled/messages.tsv");
+        let corpus = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/corpus/customer_messages.txt"
+        ))
+        .unwrap_or_else(|_| {
+            eprintln!("SKIPPED the corpus part: ../shared/corpus/customer_messages.txt is absent");
+            String::new()
+        });
+        let tricky = [
+            "那L呢",
+            "穿XL可以吗",
+            "ＸＬ码有吗",
+            "165 110斤",
+            "一米六五",
+            "满300减40",
+            "发票寄到哪",
+            "地址填错了",
+            "退货运费谁出",
+            "没收到就签收了",
+            "ſ码",
+            "Ｓ码",
+            "2xl",
+            "改成M码",
+        ];
+        let messages = labelled
+            .lines()
+            .filter_map(|l| l.split_once('\t').map(|(_, m)| m))
+            .chain(corpus.lines())
+            .chain(tricky);
+        let mut checked = 0;
+        for m in messages {
+            let mut candidates = vec![false; sources.len()];
+            gate.mark(m, &mut candidates);
+            for (i, r) in regexes.iter().enumerate() {
+                if r.is_match(m) {
+                    checked += 1;
+                    assert!(
+                        candidates[i],
+                        "{m:?} matches {} but the gate skipped it",
+                        r.as_str()
+                    );
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} matches checked");
+    }
+
+    /// Behind the gate or through one `RegexSet` pass, the same pattern hits and
+    /// captures, on the bundled rules over the labelled messages.
+    #[test]
+    fn patterns_one_by_one_find_what_the_set_finds() {
+        let yaml = include_str!("../../rules/apparel.yaml");
+        let Ok(rules) = crate::rules::load(yaml, None, &crate::basics::limits::Limits::default())
+        else {
+            panic!("rules/apparel.yaml does not load");
+        };
+        let nodes = &rules.nodes;
+        let gated = Matcher::new(nodes, &[], &[], &[], MatcherKind::Daachorse).unwrap();
+        assert!(gated.gate.is_some() && gated.regex_set.is_none());
+        let mut set = Matcher::new(nodes, &[], &[], &[], MatcherKind::Daachorse).unwrap();
+        let sources: Vec<&str> = nodes
+            .iter()
+            .flat_map(|n| n.patterns.iter().map(|p| p.regex.as_str()))
+            .collect();
+        set.gate = None;
+        set.regex_set = Some(RegexSet::new(&sources).unwrap());
+        let pattern_hits = |s: &Scan| -> Vec<(u32, u32, u32)> {
+            s.hits
+                .iter()
+                .filter(|h| matches!(h.via, Via::Pattern(_)))
+                .map(|h| (h.node.index() as u32, h.orig.start, h.orig.end))
+                .collect()
+        };
+        let captures = |s: &Scan| -> Vec<(u32, u32, std::ops::Range<usize>)> {
+            s.captures
+                .iter()
+                .map(|c| (c.regex, c.group, c.span.clone()))
+                .collect()
+        };
+        let labelled = include_str!("../../tests/fixtures/labelled/messages.tsv");
+        let mut found = 0;
+        for m in labelled
+            .lines()
+            .filter_map(|l| l.split_once('\t').map(|(_, m)| m))
+        {
+            let (mut a, mut b) = (Scan::default(), Scan::default());
+            gated.scan(nodes, m, &mut a);
+            set.scan(nodes, m, &mut b);
+            assert_eq!(pattern_hits(&a), pattern_hits(&b), "{m}");
+            assert_eq!(captures(&a), captures(&b), "{m}");
+            found += pattern_hits(&a).len();
+        }
+        assert!(found > 20, "only {found} pattern hits compared");
     }
 
     #[test]
