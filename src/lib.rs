@@ -61,7 +61,7 @@ mod tests;
 
 pub use basics::error::{Error, ErrorKind, Location, Problem};
 pub use basics::money::{Amount, ParseAmountError};
-pub use basics::normalize::{normalize, normalize_char};
+pub use basics::normalize::{emoticon_len, normalize, normalize_char};
 pub use basics::section::Section;
 pub use engine::{
     Dropped, Engine, EngineBuilder, Explanation, Hit, HitKind, Mismatch, NodeRef, Reply,

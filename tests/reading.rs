@@ -297,6 +297,11 @@ fn word_sense_explain_names_the_cut_keyword() {
 
 const SMALL_TALK: &Rows = &[
     (
+        "好的#E-s05",
+        Some("ack"),
+        "a chat emoticon code (#E-s05) is a picture, skipped like an emoji",
+    ),
+    (
         "您好 您好",
         Some("hello"),
         "您好 twice: whole-message words tiling the message",

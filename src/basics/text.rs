@@ -8,6 +8,7 @@
 //! allocates except to return a cleaned copy.
 
 use crate::basics::limits::MAX_CAPTURE_CHARS;
+use crate::basics::normalize::emoticon_len;
 use unicode_segmentation::GraphemeCursor;
 
 /// `[a-z_][a-z0-9_]*`: topic ids, segment ids, shop variables, product attribute keys.
@@ -139,9 +140,58 @@ pub(crate) fn seed(id: &str, key: u32) -> u32 {
     fnv(fnv(FNV_START, id.as_bytes()), &key.to_le_bytes())
 }
 
+/// `text` with every chat emoticon code (see [`emoticon_len`]) blanked to spaces, byte
+/// for byte, so spans into it are spans into `text`; `None` when it has none.
+pub(crate) fn blank_emoticons(text: &str) -> Option<String> {
+    if !text.contains("#E-") {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut skip_to = 0;
+    for (i, c) in text.char_indices() {
+        if i < skip_to {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+            continue;
+        }
+        let n = if c == '#' {
+            emoticon_len(&text[i..])
+        } else {
+            0
+        };
+        if n > 0 {
+            skip_to = i + n;
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emoticon_codes_are_found_and_blanked_byte_for_byte() {
+        for (text, len) in [
+            ("#E-s05好的", 6),
+            ("#E-s<num>好", 9),
+            ("#E-s[数字]好", 4 + "[数字]".len()),
+            ("#E-抱拳了", 3 + "抱拳".len()),
+            ("#E-", 3),
+            ("#E-s<num", 4),
+            ("#e-s05", 0),
+            ("好的", 0),
+        ] {
+            assert_eq!(emoticon_len(text), len, "{text}");
+        }
+        let text = "有吗 #E-s<num> S码呢";
+        let blanked = blank_emoticons(text).unwrap_or_default();
+        assert_eq!(blanked.len(), text.len());
+        assert_eq!(blanked, "有吗           S码呢");
+        assert_eq!(blank_emoticons("没有表情"), None);
+    }
 
     #[test]
     fn identifiers() {

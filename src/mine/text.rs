@@ -4,7 +4,7 @@
 //! their names must never become keywords or reach a template, so every function
 //! here drops them before anything else looks at the text.
 
-use crate::normalize_char;
+use crate::{emoticon_len, normalize_char};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Longest placeholder name inside brackets, in chars.
@@ -49,26 +49,13 @@ pub(crate) fn placeholders(text: &str) -> Vec<std::ops::Range<usize>> {
             }
             continue;
         }
-        if c == '#' && text[i..].starts_with("#E-") {
-            // An emoticon code: `#E-` then a placeholder or up to two letters.
-            let mut stop = i + 3;
-            let rest = &text[stop..];
-            let rest = rest.strip_prefix('s').map_or(rest, |r| {
-                stop += 1;
-                r
-            });
-            if rest.starts_with('[') {
-                if let Some(p) = placeholders(rest).first().filter(|p| p.start == 0) {
-                    stop += p.end;
-                }
-            } else {
-                for d in rest.chars().take(2) {
-                    if !d.is_alphanumeric() {
-                        break;
-                    }
-                    stop += d.len_utf8();
-                }
-            }
+        let n = if c == '#' {
+            emoticon_len(&text[i..])
+        } else {
+            0
+        };
+        if n > 0 {
+            let stop = i + n;
             out.push(i..stop);
             while iter.peek().is_some_and(|&(k, _)| k < stop) {
                 iter.next();

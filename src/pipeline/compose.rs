@@ -234,9 +234,40 @@ pub(crate) mod keys {
 }
 
 const TIERS: u8 = 9;
-/// The tier of unmarked variants for a buyer of no segment's variants: the first that
-/// a list without marks can fill (the tiers before need a mark).
-const PLAIN_TIER: u8 = 6;
+
+/// Which marks a list's variants carry: the tiers no variant can fill are skipped (most
+/// lists have no marks: only the unmarked tiers are looked at).
+struct Marks {
+    soothing: bool,
+    after: bool,
+    segment: bool,
+}
+
+impl Marks {
+    fn of(templates: &[Template]) -> Marks {
+        let mut m = Marks {
+            soothing: false,
+            after: false,
+            segment: false,
+        };
+        for t in templates {
+            m.soothing |= t.mark.soothing;
+            m.after |= t.mark.after.is_some();
+            m.segment |= t.mark.segment.is_some();
+        }
+        m
+    }
+
+    /// Whether a variant of the list may be in tier `t` for `want` (see [`tier`]).
+    fn may_fill(&self, want: &Want, t: u8) -> bool {
+        match t {
+            0 | 1 => self.soothing && want.soothing,
+            2..=4 => self.after && want.thread.is_some(),
+            5 => self.segment && want.segment.is_some(),
+            _ => true,
+        }
+    }
+}
 /// Tiers `0..SOOTHING_TIERS` hold the soothing variants for an angry buyer.
 const SOOTHING_TIERS: u8 = 2;
 
@@ -300,14 +331,12 @@ pub(crate) fn pick<F: FnOnce() -> u32>(
             .iter()
             .any(|t| t.uses_product() && t.renderable(vars));
     let fits = |t: &Template| t.renderable(vars) && (!about_product || t.uses_product());
-    let order = || (0..n).map(|k| (start + k) % n);
+    let order = || (start..n).chain(0..start);
     let mut fallback = None;
     let mut repeat = None;
     let mut chosen = None;
-    // A list of unmarked variants (most lists) has them all in one tier: start there.
-    let plain = templates.iter().all(|t| t.mark == Mark::default());
-    let first = if plain { PLAIN_TIER } else { 0 };
-    for t in first..TIERS {
+    let marks = Marks::of(templates);
+    for t in (0..TIERS).filter(|&t| marks.may_fill(want, t)) {
         for i in order().filter(|&i| tier(want, templates[i].mark, t)) {
             if fits(&templates[i]) {
                 // The sentence sent last time waits until no other variant fits (a
@@ -567,21 +596,50 @@ mod tests {
         assert_eq!(first(None), "请问咨询什么");
     }
 
+    /// The tiers a list skips are tiers none of its variants can be in, for any mark and
+    /// any buyer.
     #[test]
-    fn an_unmarked_variant_fits_no_tier_before_the_plain_one() {
-        let wants = [
-            Want::default(),
-            Want {
-                segment: Some(SegmentId::from_raw(0)),
-                soothing: true,
-                thread: Some((NodeId::from_raw(1), NodeId::from_raw(1))),
-            },
-        ];
-        for want in &wants {
-            for t in 0..PLAIN_TIER {
-                assert!(!tier(want, Mark::default(), t), "tier {t}");
+    fn skipped_tiers_hold_no_variant() {
+        let (a, b) = (NodeId::from_raw(1), NodeId::from_raw(2));
+        let seg = Some(SegmentId::from_raw(0));
+        let mut marks = Vec::new();
+        for segment in [None, seg, Some(SegmentId::from_raw(1))] {
+            for soothing in [false, true] {
+                for after in [None, Some(After::Any), Some(After::Topic(a))] {
+                    marks.push(Mark {
+                        segment,
+                        soothing,
+                        after,
+                    });
+                }
             }
-            assert!(tier(want, Mark::default(), PLAIN_TIER));
+        }
+        let mut wants = Vec::new();
+        for segment in [None, seg] {
+            for soothing in [false, true] {
+                for thread in [None, Some((a, a)), Some((b, a))] {
+                    wants.push(Want {
+                        segment,
+                        soothing,
+                        thread,
+                    });
+                }
+            }
+        }
+        for &mark in &marks {
+            let mut t = templates(&["x"]);
+            t[0].mark = mark;
+            let list = Marks::of(&t);
+            for want in &wants {
+                for tier_no in 0..TIERS {
+                    if tier(want, mark, tier_no) {
+                        assert!(
+                            list.may_fill(want, tier_no),
+                            "{mark:?} {want:?} tier {tier_no}"
+                        );
+                    }
+                }
+            }
         }
     }
 

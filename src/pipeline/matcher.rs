@@ -21,7 +21,9 @@
 //! contiguous NFA as an alternative, kept so the choice stays measured.
 
 use crate::basics::ids::{NodeId, ProductId, TermId};
+use crate::basics::normalize::emoticon_len;
 use crate::basics::normalize::normalize_char;
+use crate::basics::text::blank_emoticons;
 use crate::pipeline::tree::{Node, ReadingTerm, Signal, TermKind};
 use crate::shop::buyers::Signals;
 use crate::shop::products::Product;
@@ -397,8 +399,9 @@ fn is_clause_break(c: char) -> bool {
         )
 }
 
-/// One pass over a message: normalizes each char, notes `?` runs and link marks among
-/// the skipped ones, and records each kept char's original byte span in `ring` (by position modulo
+/// One pass over a message: normalizes each char (skipping chat emoticon codes such as
+/// `#E-s05`, as the normalizer skips emoji), notes `?` runs and link marks among the
+/// skipped ones, and records each kept char's original byte span in `ring` (by position modulo
 /// its length).
 struct Walk<'a> {
     text: &'a str,
@@ -416,8 +419,16 @@ impl Walk<'_> {
     #[inline(always)]
     fn kept(&mut self, mut step: impl FnMut(char, u32, &[(u32, u32)])) -> u32 {
         let mut chars: u32 = 0;
+        // The end of a chat emoticon code being skipped (好的#E-s05 says 好的).
+        let mut emoticon_end = 0;
         for (pos, c) in self.text.char_indices() {
+            if pos < emoticon_end {
+                continue;
+            }
             let Some(k) = normalize_char(c) else {
+                if c == '#' {
+                    emoticon_end = pos + emoticon_len(&self.text[pos..]);
+                }
                 self.skipped.skipped(c, chars, self.breaks);
                 continue;
             };
@@ -523,6 +534,7 @@ impl Gate {
             Some(
                 AhoCorasick::builder()
                     .match_kind(aho_corasick::MatchKind::Standard)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(&lits)
                     .map_err(|e| format!("cannot build the patterns' literal gate: {e}"))?,
             )
@@ -883,6 +895,11 @@ impl Matcher {
         if self.regex_owner.is_empty() {
             return;
         }
+        // Chat emoticon codes (#E-s05; logs write #E-s<num>) are pictures, not text: a
+        // pattern does not read the s of one as a size. Blanked byte for byte, so spans
+        // hold.
+        let blanked = blank_emoticons(text);
+        let text = blanked.as_deref().unwrap_or(text);
         // Which patterns matched: each asked on its own, or the set asked once (most
         // messages match no pattern; `is_match` stops early and skips the costlier
         // overlapping search for them).

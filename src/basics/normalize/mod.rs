@@ -48,15 +48,74 @@ pub fn normalize_char(c: char) -> Option<char> {
     c.is_alphanumeric().then(|| t2s::to_simplified(c))
 }
 
-/// Normalizes a whole string, dropping noise. This is what keywords go through.
+/// Normalizes a whole string, dropping noise and chat emoticon codes. This is what
+/// keywords go through, and what a scan reads of a message.
 ///
 /// ```
 /// assert_eq!(kefu::normalize("退 貨！！😭"), "退货");
 /// assert_eq!(kefu::normalize("ＸＬ碼"), "xl码");
+/// assert_eq!(kefu::normalize("好的#E-s05"), "好的");
 /// ```
 pub fn normalize(text: &str) -> String {
-    text.chars().filter_map(normalize_char).collect()
+    let mut out = String::with_capacity(text.len());
+    let mut emoticon_end = 0;
+    for (i, c) in text.char_indices() {
+        if i < emoticon_end {
+            continue;
+        }
+        match normalize_char(c) {
+            Some(k) => out.push(k),
+            None if c == '#' => emoticon_end = i + emoticon_len(&text[i..]),
+            None => {}
+        }
+    }
+    out
 }
+
+/// The length in bytes of the chat emoticon code that `text` begins with, or 0: `#E-`,
+/// an optional `s`, then a masked number (`[数字]`, `<num>`: how exported logs write
+/// `#E-s05`) or up to two letters or digits (`#E-s05`, `#E-抱拳`). An emoticon is a
+/// picture: normalization skips it as it skips emoji.
+///
+/// ```
+/// assert_eq!(kefu::emoticon_len("#E-s05好的"), 6);
+/// assert_eq!(kefu::emoticon_len("好的"), 0);
+/// ```
+pub fn emoticon_len(text: &str) -> usize {
+    let Some(rest) = text.strip_prefix("#E-") else {
+        return 0;
+    };
+    let (mut len, rest) = match rest.strip_prefix('s') {
+        Some(r) => (4, r),
+        None => (3, rest),
+    };
+    for (open, close) in [('[', ']'), ('<', '>')] {
+        let Some(inner) = rest.strip_prefix(open) else {
+            continue;
+        };
+        let end = inner
+            .char_indices()
+            .take(MAX_MASK_CHARS + 1)
+            .find_map(|(j, d)| match d {
+                d if d == close => Some(Some(j)),
+                '[' | '<' | '\n' => Some(None),
+                _ => None,
+            });
+        if let Some(Some(j)) = end.filter(|e| e.is_some_and(|j| j > 0)) {
+            return len + open.len_utf8() + j + close.len_utf8();
+        }
+    }
+    for d in rest.chars().take(2) {
+        if !d.is_alphanumeric() {
+            break;
+        }
+        len += d.len_utf8();
+    }
+    len
+}
+
+/// Longest name of a masked value in an emoticon code (`[数字]`, `<num>`), in chars.
+const MAX_MASK_CHARS: usize = 24;
 
 #[cfg(test)]
 mod tests {
