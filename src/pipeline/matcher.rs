@@ -419,15 +419,13 @@ impl Walk<'_> {
     #[inline(always)]
     fn kept(&mut self, mut step: impl FnMut(char, u32, &[(u32, u32)])) -> u32 {
         let mut chars: u32 = 0;
-        // The end of a chat emoticon code being skipped (好的#E-s05 says 好的).
-        let mut emoticon_end = 0;
-        for (pos, c) in self.text.char_indices() {
-            if pos < emoticon_end {
-                continue;
-            }
+        let mut it = self.text.char_indices();
+        while let Some((pos, c)) = it.next() {
             let Some(k) = normalize_char(c) else {
+                // A chat emoticon code is skipped whole (好的#E-s05 says 好的).
                 if c == '#' {
-                    emoticon_end = pos + emoticon_len(&self.text[pos..]);
+                    let end = pos + emoticon_len(&self.text[pos..]);
+                    while it.offset() < end && it.next().is_some() {}
                 }
                 self.skipped.skipped(c, chars, self.breaks);
                 continue;
