@@ -876,6 +876,10 @@ fn the_promotion_follows_only_a_sure_presale_answer() {
     let e = engine_of(&edited(
         "  anger: { signals: [骗子, 垃圾] }\n",
         "  anger: { signals: [骗子, 垃圾] }\n  segments: [{ id: eco, name: 价格, signals: [便宜点], promote: true }]\n",
+    )
+    .replace(
+        "presale:\n",
+        "presale:\n  - { topic: coupon_problem, opening: calm, keywords: [券用不了], reply: [\"看看券的使用条件\"] }\n",
     ));
     // The buyer signals the segment first (nothing answers), then asks.
     let second = |says: &str| {
@@ -911,6 +915,9 @@ fn the_promotion_follows_only_a_sure_presale_answer() {
         (Some("ack"), Confidence::High)
     );
     assert_eq!(promotion, None, "small talk (opening: none): {text}");
+    let (topic, _, promotion, text) = second("领的券用不了");
+    assert_eq!(topic.as_deref(), Some("coupon_problem"));
+    assert_eq!(promotion, None, "a pre-sale problem greeted calmly: {text}");
 }
 
 // ───────────────────────────── replies that follow the conversation ─────────────────────────────

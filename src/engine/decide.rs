@@ -476,10 +476,12 @@ impl Engine {
             .segment
             .and_then(|i| rules.buyers.segments.get(i.index()))
             .is_some_and(|s| s.promote);
-        // Only after a pre-sale answer: never a sales line to an order or after-sale
-        // question, nor to small talk (thanks, 好的, a goodbye, a greeting).
+        // Only after a pre-sale answer greeted as one: never a sales line to an order
+        // or after-sale question, to a problem a node greets calmly (a coupon that does
+        // not work), nor to small talk (thanks, 好的, a goodbye, a greeting).
         let presale = answered.is_some_and(|(w, n)| {
-            n.section == Section::Presale && info(w).is_some_and(|i| !i.small_talk())
+            n.section == Section::Presale
+                && info(w).is_some_and(|i| !i.small_talk() && i.opening == OpeningKind::Greeting)
         });
         if body_kind == ReplyKind::Answer
             && presale
