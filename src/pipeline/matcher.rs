@@ -11,10 +11,11 @@
 //! and feeds the kept ones straight into the automaton: no normalized copy of the
 //! message and no offset table are built. A small ring of the last kept chars'
 //! original byte spans (as long as the longest keyword) maps each hit back to what the
-//! buyer wrote. Then the patterns, over the original text: each on its own (its
-//! literal prefilter rejects most messages at once) while a file has at most
-//! [`PATTERNS_ONE_BY_ONE`], else one `RegexSet` pass; captures run only for the
-//! patterns that matched. A scan never loops over keywords or nodes.
+//! buyer wrote. Then the patterns, over the original text (chat emoticon codes
+//! blanked): while a file has at most [`PATTERNS_ONE_BY_ONE`], one Aho-Corasick pass
+//! over their prefix literals says which can match and only those run; past that, one
+//! `RegexSet` pass. Captures run only for the patterns that matched. A scan never loops
+//! over keywords or nodes.
 //!
 //! The automaton kind is internal: daachorse's charwise double-array automaton by
 //! default (the benchmarks in BENCHMARKS.md show why), the `aho-corasick` crate's
