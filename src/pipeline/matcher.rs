@@ -22,8 +22,7 @@
 //! contiguous NFA as an alternative, kept so the choice stays measured.
 
 use crate::basics::ids::{NodeId, ProductId, TermId};
-use crate::basics::normalize::emoticon_len;
-use crate::basics::normalize::normalize_char;
+use crate::basics::normalize::{self, normalize_char};
 use crate::basics::text::blank_emoticons;
 use crate::pipeline::tree::{Node, ReadingTerm, Signal, TermKind};
 use crate::shop::buyers::Signals;
@@ -420,14 +419,9 @@ impl Walk<'_> {
     #[inline(always)]
     fn kept(&mut self, mut step: impl FnMut(char, u32, &[(u32, u32)])) -> u32 {
         let mut chars: u32 = 0;
-        let mut it = self.text.char_indices();
-        while let Some((pos, c)) = it.next() {
-            let Some(k) = normalize_char(c) else {
-                // A chat emoticon code is skipped whole (好的#E-s05 says 好的).
-                if c == '#' {
-                    let end = pos + emoticon_len(&self.text[pos..]);
-                    while it.offset() < end && it.next().is_some() {}
-                }
+        // A chat emoticon code is skipped whole (好的#E-s05 says 好的).
+        for (pos, c, k) in normalize::chars(self.text) {
+            let Some(k) = k else {
                 self.skipped.skipped(c, chars, self.breaks);
                 continue;
             };
@@ -861,7 +855,7 @@ impl Matcher {
         out.first = if chars as usize <= out.ring.len() {
             (chars > 0).then(|| kept_at(0)).flatten()
         } else {
-            text.chars().find_map(normalize_char)
+            normalize::chars(text).find_map(|(_, _, k)| k)
         };
         out.signals.question_marks = skipped.longest;
         out.link_marks = skipped.link_marks;

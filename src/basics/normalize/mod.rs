@@ -58,18 +58,47 @@ pub fn normalize_char(c: char) -> Option<char> {
 /// ```
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut emoticon_end = 0;
-    for (i, c) in text.char_indices() {
-        if i < emoticon_end {
-            continue;
-        }
-        match normalize_char(c) {
-            Some(k) => out.push(k),
-            None if c == '#' => emoticon_end = i + emoticon_len(&text[i..]),
-            None => {}
-        }
-    }
+    out.extend(chars(text).filter_map(|(_, _, k)| k));
     out
+}
+
+/// Each char of `text` with its byte offset and its normalized form (`None`: noise,
+/// skipped), as a scan reads a message: a chat emoticon code (see [`emoticon_len`])
+/// gives its `#` as noise and nothing after it.
+pub(crate) fn chars(text: &str) -> Chars<'_> {
+    Chars {
+        text,
+        it: text.char_indices(),
+    }
+}
+
+/// The iterator of [`chars`].
+pub(crate) struct Chars<'a> {
+    text: &'a str,
+    it: std::str::CharIndices<'a>,
+}
+
+impl Chars<'_> {
+    /// Past the rest of an emoticon code whose `#` is at `pos`, if one is there.
+    #[cold]
+    fn skip_emoticon(&mut self, pos: usize) {
+        let end = pos + emoticon_len(self.text.get(pos..).unwrap_or(""));
+        while self.it.offset() < end && self.it.next().is_some() {}
+    }
+}
+
+impl Iterator for Chars<'_> {
+    type Item = (usize, char, Option<char>);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        let (pos, c) = self.it.next()?;
+        let k = normalize_char(c);
+        if k.is_none() && c == '#' {
+            self.skip_emoticon(pos);
+        }
+        Some((pos, c, k))
+    }
 }
 
 /// The length in bytes of the chat emoticon code that `text` begins with, or 0: `#E-`,
