@@ -140,30 +140,26 @@ pub(crate) fn seed(id: &str, key: u32) -> u32 {
     fnv(fnv(FNV_START, id.as_bytes()), &key.to_le_bytes())
 }
 
-/// `text` with every chat emoticon code (see [`emoticon_len`]) blanked to spaces, byte
-/// for byte, so spans into it are spans into `text`; `None` when it has none.
+/// `text` with every chat emoticon code (see [`emoticon_len`]) blanked, each char to a
+/// space of the same UTF-8 length, so every char boundary stays where it was and a span
+/// into the copy is a span into `text`; `None` when it has none.
 pub(crate) fn blank_emoticons(text: &str) -> Option<String> {
     if !text.contains("#E-") {
         return None;
     }
+    let blank = |c: char| match c.len_utf8() {
+        1 => ' ',
+        2 => '\u{a0}',    // no-break space
+        3 => '\u{3000}',  // ideographic space
+        _ => '\u{e0020}', // tag space (a format char)
+    };
     let mut out = String::with_capacity(text.len());
     let mut skip_to = 0;
     for (i, c) in text.char_indices() {
-        if i < skip_to {
-            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
-            continue;
+        if i >= skip_to && c == '#' {
+            skip_to = i + emoticon_len(&text[i..]);
         }
-        let n = if c == '#' {
-            emoticon_len(&text[i..])
-        } else {
-            0
-        };
-        if n > 0 {
-            skip_to = i + n;
-            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
-        } else {
-            out.push(c);
-        }
+        out.push(if i < skip_to { blank(c) } else { c });
     }
     Some(out)
 }
@@ -191,6 +187,17 @@ mod tests {
         assert_eq!(blanked.len(), text.len());
         assert_eq!(blanked, "有吗           S码呢");
         assert_eq!(blank_emoticons("没有表情"), None);
+        // A code over multi-byte chars keeps every char boundary where it was, so no
+        // pattern match can begin inside one of the original's chars.
+        let text = "#E-抱拳ＸＬ码";
+        let blanked = blank_emoticons(text).unwrap_or_default();
+        assert_eq!(blanked, "   \u{3000}\u{3000}ＸＬ码");
+        assert!(text
+            .char_indices()
+            .all(|(i, _)| blanked.is_char_boundary(i)));
+        assert!(blanked
+            .char_indices()
+            .all(|(i, _)| text.is_char_boundary(i)));
     }
 
     #[test]
